@@ -1,0 +1,70 @@
+"""The FastAPI application: routers under /api/v1, the browser workspace, error handling, middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
+
+from assay import __version__
+from assay.api import errors
+from assay.api.middleware import BodyLimit, SecurityHeaders
+from assay.api.routes import auth, exports, items, orgs, projects, queue, tokens
+from assay.db import make_engine, upgrade
+from assay.settings import Settings
+
+log = logging.getLogger("assay")
+
+
+def api_router() -> APIRouter:
+    """Every REST router, mounted under /api/v1."""
+    router = APIRouter(prefix="/api/v1")
+    for module in (auth, orgs, tokens, projects, items, queue, exports):
+        router.include_router(module.router)
+
+    @router.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        """Liveness check; needs no credentials and touches no database."""
+        return {"status": "ok", "version": __version__}
+
+    return router
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app; refuses to start without a strong secret key outside dev mode."""
+    settings = settings or Settings()
+    secret = settings.resolved_secret()
+    engine = engine or make_engine(settings.db_url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            upgrade(engine)
+        yield
+
+    app = FastAPI(
+        title="assay",
+        version=__version__,
+        description="Training-data engine: labeling, workforce, quality, model in the loop.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings, app.state.engine, app.state.secret = settings, engine, secret
+    errors.install(app)
+    app.include_router(api_router())
+    from assay.web.routes import install as install_web
+
+    install_web(app)
+    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def factory() -> FastAPI:
+    """Entry point for ``uvicorn --factory assay.api.app:factory`` (settings from the environment)."""
+    return create_app()

@@ -1,0 +1,1 @@
+"""Use cases, one module per area. Functions are keyword-only; each write is one transaction."""

@@ -1,0 +1,74 @@
+"""Turning one import row into an item: payload, metadata, priority, content hash (pure functions)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from assay.schema import LabelSchema
+
+RESERVED = ("external_id", "priority", "meta", "data")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """A validated import row, ready to insert."""
+
+    payload: dict[str, Any]
+    meta: dict[str, Any]
+    external_id: str | None
+    priority: int
+    content_hash: str
+
+
+def content_hash(payload: dict[str, Any]) -> str:
+    """SHA-256 of the payload's canonical JSON: equal content, equal hash, whatever the key order."""
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def parse_row(data: dict[str, Any], schema: LabelSchema) -> tuple[ItemRow | None, list[tuple[str, str]]]:
+    """An ItemRow, or the list of (field, problem) that prevent one.
+
+    A row is either ``{"data": {...payload...}, "meta": {...}, "priority": 3, "external_id": "x"}`` or a flat
+    object whose non-reserved keys form the payload (``{"text": "...", "meta": {...}}``).
+    """
+    problems: list[tuple[str, str]] = []
+    if isinstance(data.get("data"), dict):
+        payload = data["data"]
+    elif "data" in data:
+        return None, [("data", "must be an object holding the item's fields")]
+    else:
+        payload = {k: v for k, v in data.items() if k not in RESERVED}
+    if not payload:
+        problems.append(("data", "the row has no item fields"))
+    else:
+        for problem in schema.validate_payload(payload):
+            problems.append((_field_of(problem), problem))
+    meta = data.get("meta", {})
+    if not isinstance(meta, dict):
+        problems.append(("meta", "must be an object"))
+    priority = data.get("priority", 0)
+    if isinstance(priority, str) and priority.strip().lstrip("-").isdigit():
+        priority = int(priority)
+    if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > 2**31 - 1:
+        problems.append(("priority", f"must be an integer, got {priority!r}"))
+    external_id = data.get("external_id")
+    if external_id is not None:
+        if not isinstance(external_id, str | int) or isinstance(external_id, bool):
+            problems.append(("external_id", "must be a string or an integer"))
+        elif len(str(external_id)) > 200:
+            problems.append(("external_id", "must be at most 200 characters"))
+    if problems:
+        return None, problems
+    return ItemRow(payload, meta, None if external_id is None else str(external_id), priority,
+                   content_hash(payload)), []
+
+
+def _field_of(problem: str) -> str:
+    # Schema messages quote the field they are about: "missing field 'text'".
+    if "'" in problem:
+        return problem.split("'")[1]
+    return "data"

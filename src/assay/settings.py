@@ -1,0 +1,79 @@
+"""Server settings: one object read from ``ASSAY_*`` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assay.errors import ConfigurationError
+
+MIN_SECRET_LENGTH = 32
+WEAK_SECRETS = {"changeme", "secret", "dev", "development", "assay", "password"}
+
+
+class Settings(BaseSettings):
+    """Every setting has a name (``ASSAY_`` + field name in capitals), a default and a one-line help."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSAY_", extra="ignore")
+
+    home: Path = Field(Path("~/.assay"), description="Folder for the SQLite database, blobs and the dev secret.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; SQLite under `home` when unset.")
+    storage_url: str | None = Field(None, description="fsspec URL for blobs; `home`/blobs when unset.")
+    secret_key: SecretStr | None = Field(None, description="Key for hashing tokens; required outside dev mode.")
+    dev: bool = Field(False, description="Dev mode: allows a generated secret key kept under `home`.")
+    auto_migrate: bool = Field(True, description="Apply database migrations when the server starts.")
+    max_body_bytes: int = Field(2 * 1024 * 1024, description="Largest JSON request body accepted (413 above).")
+    max_upload_bytes: int = Field(1024 * 1024 * 1024, description="Largest bulk-import upload accepted (413 above).")
+    page_size_max: int = Field(500, description="Cap on `limit` for every paginated list.")
+    session_hours: float = Field(12.0, description="Lifetime of a browser session cookie, in hours.")
+    cookie_secure: bool = Field(False, description="Mark the session cookie Secure (serve over HTTPS).")
+    reap_interval: float = Field(1.0, description="Seconds between sweeps that return expired leases to the pool.")
+    db_pool_size: int = Field(20, description="PostgreSQL connection-pool size per server process.")
+    access_log: bool = Field(False, description="Log every HTTP request (costs a few % of throughput).")
+
+    @cached_property
+    def home_dir(self) -> Path:
+        """The expanded home folder, created on first use."""
+        path = self.home.expanduser()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in force."""
+        return self.database_url or f"sqlite:///{self.home_dir / 'assay.db'}"
+
+    @property
+    def blob_url(self) -> str:
+        """The blob-storage URL in force."""
+        return self.storage_url or (self.home_dir / "blobs").as_uri()
+
+    def resolved_secret(self) -> bytes:
+        """The secret key; in dev mode a random one is generated once and kept under ``home``."""
+        if self.secret_key is not None:
+            value = self.secret_key.get_secret_value()
+            if len(value) >= MIN_SECRET_LENGTH and value.lower() not in WEAK_SECRETS:
+                return value.encode()
+            if not self.dev:
+                raise ConfigurationError(
+                    f"ASSAY_SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters, "
+                    "e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                )
+        if not self.dev:
+            raise ConfigurationError(
+                "ASSAY_SECRET_KEY is not set. Set it to at least 32 random characters, or run with ASSAY_DEV=1."
+            )
+        path = self.home_dir / "secret_key"
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
+
+
+def get_settings() -> Settings:
+    """Settings from the environment (a fresh object each call, so tests can change the environment)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The browser workspace: server-rendered pages with small ES modules, no build step."""
