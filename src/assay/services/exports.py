@@ -76,7 +76,7 @@ def iter_export_batches(
                 by_item.setdefault(annotation.item_id, []).append(annotation)
             missing = {a.user_id for found in by_item.values() for a in found} - names.keys()
             if missing:
-                names.update(session.execute(select(User.id, User.email).where(User.id.in_(missing))).tuples())
+                names.update((uid, email) for uid, email in session.execute(select(User.id, User.email).where(User.id.in_(missing))))
             rows = [
                 _row(item, by_item.get(item.id, []), names)
                 for item in items
