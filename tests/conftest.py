@@ -69,8 +69,14 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # ty
     from assay.settings import Settings
 
     home: Path = tmp_path_factory.mktemp("home")
-    return Settings(home=home, database_url=database_url, secret_key=TEST_SECRET, auto_migrate=False,
-                    reap_interval=0.0, max_body_bytes=256 * 1024)
+    return Settings(
+        home=home,
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        auto_migrate=False,
+        reap_interval=0.0,
+        max_body_bytes=256 * 1024,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -55,19 +55,30 @@ class OrgWorld:
     @classmethod
     def create(cls, engine: Engine, client: TestClient, name: str) -> OrgWorld:
         with Session(engine, expire_on_commit=False) as session:
-            user = orgs.create_user(session=session, email=f"owner-{secrets.token_hex(4)}@example.com",
-                                    password="owner-password-123")
+            user = orgs.create_user(
+                session=session,
+                email=f"owner-{secrets.token_hex(4)}@example.com",
+                password="owner-password-123",
+            )
             org = orgs.create_org(session=session, name=name, owner=user)
             actor = Actor(user_id=user.id, org_id=org.id, role="owner", email=user.email)
             _, token = auth.create_token(session=session, key=SECRET, actor=actor, name="test")
         return cls(engine, client, org.id, Member(user.id, user.email, "owner", token))
 
-    def member(self, role: str = "annotator", skills: list[str] | None = None, password: str | None = None) -> Member:
+    def member(
+        self, role: str = "annotator", skills: list[str] | None = None, password: str | None = None
+    ) -> Member:
         """Add a member with ``role`` and ``skills``; returns them with a fresh API token."""
         owner = self.owner.actor(self.org_id)
         with Session(self.engine, expire_on_commit=False) as session:
-            _, user, _ = orgs.add_member(session=session, actor=owner, email=f"{role}-{secrets.token_hex(5)}@example.com",
-                                         role=role, skills=skills, password=password or "member-password-123")
+            _, user, _ = orgs.add_member(
+                session=session,
+                actor=owner,
+                email=f"{role}-{secrets.token_hex(5)}@example.com",
+                role=role,
+                skills=skills,
+                password=password or "member-password-123",
+            )
             actor = Actor(user_id=user.id, org_id=self.org_id, role=role, email=user.email)
             _, token = auth.create_token(session=session, key=SECRET, actor=actor, name="test")
         member = Member(user.id, user.email, role, token)
@@ -83,8 +94,9 @@ class OrgWorld:
 
     def add_items(self, project_id: int, rows: list[dict[str, Any]]) -> dict[str, Any]:
         """Add items through the API as the owner."""
-        response = self.client.post(f"/api/v1/projects/{project_id}/items", json={"items": rows},
-                                    headers=self.owner.headers)
+        response = self.client.post(
+            f"/api/v1/projects/{project_id}/items", json={"items": rows}, headers=self.owner.headers
+        )
         assert response.status_code == 201, response.text
         return response.json()
 

@@ -20,18 +20,28 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ASSAY_", extra="ignore")
 
-    home: Path = Field(Path("~/.assay"), description="Folder for the SQLite database, blobs and the dev secret.")
+    home: Path = Field(
+        Path("~/.assay"), description="Folder for the SQLite database, blobs and the dev secret."
+    )
     database_url: str | None = Field(None, description="SQLAlchemy URL; SQLite under `home` when unset.")
     storage_url: str | None = Field(None, description="fsspec URL for blobs; `home`/blobs when unset.")
-    secret_key: SecretStr | None = Field(None, description="Key for hashing tokens; required outside dev mode.")
+    secret_key: SecretStr | None = Field(
+        None, description="Key for hashing tokens; required outside dev mode."
+    )
     dev: bool = Field(False, description="Dev mode: allows a generated secret key kept under `home`.")
     auto_migrate: bool = Field(True, description="Apply database migrations when the server starts.")
-    max_body_bytes: int = Field(2 * 1024 * 1024, description="Largest JSON request body accepted (413 above).")
-    max_upload_bytes: int = Field(1024 * 1024 * 1024, description="Largest bulk-import upload accepted (413 above).")
+    max_body_bytes: int = Field(
+        2 * 1024 * 1024, description="Largest JSON request body accepted (413 above)."
+    )
+    max_upload_bytes: int = Field(
+        1024 * 1024 * 1024, description="Largest bulk-import upload accepted (413 above)."
+    )
     page_size_max: int = Field(500, description="Cap on `limit` for every paginated list.")
     session_hours: float = Field(12.0, description="Lifetime of a browser session cookie, in hours.")
     cookie_secure: bool = Field(False, description="Mark the session cookie Secure (serve over HTTPS).")
-    reap_interval: float = Field(1.0, description="Seconds between sweeps that return expired leases to the pool.")
+    reap_interval: float = Field(
+        1.0, description="Seconds between sweeps that return expired leases to the pool."
+    )
     db_pool_size: int = Field(20, description="PostgreSQL connection-pool size per server process.")
     access_log: bool = Field(False, description="Log every HTTP request (costs a few % of throughput).")
 

@@ -46,7 +46,9 @@ def test_another_members_token_cannot_be_revoked_by_an_annotator(org, client):
 def test_login_sets_httponly_cookie_and_session_works(org, client):
     member = org.member("annotator", password="a-long-password-1")
     client.cookies.clear()
-    response = client.post("/api/v1/auth/login", json={"email": member.email, "password": "a-long-password-1"})
+    response = client.post(
+        "/api/v1/auth/login", json={"email": member.email, "password": "a-long-password-1"}
+    )
     assert response.status_code == 200
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
@@ -59,7 +61,9 @@ def test_login_sets_httponly_cookie_and_session_works(org, client):
 def test_wrong_password_and_unknown_user_look_the_same(org, client):
     member = org.member("annotator", password="a-long-password-1")
     wrong = client.post("/api/v1/auth/login", json={"email": member.email, "password": "nope-nope-nope"})
-    unknown = client.post("/api/v1/auth/login", json={"email": "ghost@example.com", "password": "nope-nope-nope"})
+    unknown = client.post(
+        "/api/v1/auth/login", json={"email": "ghost@example.com", "password": "nope-nope-nope"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     client.cookies.clear()

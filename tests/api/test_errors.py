@@ -4,19 +4,26 @@ from __future__ import annotations
 
 
 def test_malformed_json_is_400_with_message(org, client):
-    response = client.post("/api/v1/projects", content=b'{"name": ', headers={**org.owner.headers,
-                                                                             "content-type": "application/json"})
+    response = client.post(
+        "/api/v1/projects",
+        content=b'{"name": ',
+        headers={**org.owner.headers, "content-type": "application/json"},
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_json"
 
 
 def test_wrong_types_and_unknown_fields_name_the_field(org, client):
-    response = client.post("/api/v1/projects", json={"name": "p", "label_schema": {}, "overlap": "many"},
-                           headers=org.owner.headers)
+    response = client.post(
+        "/api/v1/projects",
+        json={"name": "p", "label_schema": {}, "overlap": "many"},
+        headers=org.owner.headers,
+    )
     assert response.status_code == 422
     assert any(d["loc"] == ["overlap"] for d in response.json()["error"]["details"])
-    typo = client.post("/api/v1/projects", json={"name": "p", "label_schema": {}, "overlapp": 2},
-                       headers=org.owner.headers)
+    typo = client.post(
+        "/api/v1/projects", json={"name": "p", "label_schema": {}, "overlapp": 2}, headers=org.owner.headers
+    )
     assert typo.status_code == 422 and "overlapp" in typo.json()["error"]["message"]
 
 
@@ -33,7 +40,10 @@ def test_unknown_route_and_method(client):
 
 
 def test_huge_ids_are_404_not_500(org, client):
-    assert client.get("/api/v1/projects/99999999999999999999", headers=org.owner.headers).status_code in (404, 422)
+    assert client.get("/api/v1/projects/99999999999999999999", headers=org.owner.headers).status_code in (
+        404,
+        422,
+    )
 
 
 def test_unexpected_errors_hide_the_trace(app):

@@ -12,9 +12,11 @@ import pyarrow.parquet as pq
 def _label_all(client, pid, member, value=None):
     task = client.post(f"/api/v1/projects/{pid}/tasks/next", headers=member.headers).json()["task"]
     while task:
-        task = client.post(f"/api/v1/projects/{pid}/tasks/{task['lease_id']}/submit",
-                           json={"value": value or {"sentiment": "positive"}, "next": True},
-                           headers=member.headers).json()["task"]
+        task = client.post(
+            f"/api/v1/projects/{pid}/tasks/{task['lease_id']}/submit",
+            json={"value": value or {"sentiment": "positive"}, "next": True},
+            headers=member.headers,
+        ).json()["task"]
 
 
 def test_jsonl_export_has_items_with_annotations(org, client):
@@ -46,8 +48,9 @@ def test_export_date_filter(org, client):
     past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     none = client.get(f"/api/v1/projects/{pid}/export", params={"since": future}, headers=org.owner.headers)
     assert none.content == b""
-    some = client.get(f"/api/v1/projects/{pid}/export", params={"since": past, "until": future},
-                      headers=org.owner.headers)
+    some = client.get(
+        f"/api/v1/projects/{pid}/export", params={"since": past, "until": future}, headers=org.owner.headers
+    )
     assert len(some.content.splitlines()) == 2
 
 
@@ -68,7 +71,10 @@ def test_parquet_export_reads_back(org, client):
 
 def test_only_managers_export(org, client):
     pid = org.project()["id"]
-    assert client.get(f"/api/v1/projects/{pid}/export", headers=org.member("reviewer").headers).status_code == 403
+    assert (
+        client.get(f"/api/v1/projects/{pid}/export", headers=org.member("reviewer").headers).status_code
+        == 403
+    )
 
 
 def test_export_streams_in_batches(org, engine):

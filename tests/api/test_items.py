@@ -10,8 +10,9 @@ import pyarrow.parquet as pq
 
 
 def _upload(client, org, pid, body: bytes, **params):
-    return client.post(f"/api/v1/projects/{pid}/items/import", content=body, params=params,
-                       headers=org.owner.headers)
+    return client.post(
+        f"/api/v1/projects/{pid}/items/import", content=body, params=params, headers=org.owner.headers
+    )
 
 
 def test_jsonl_import_with_metadata_priority_and_dedup(org, client):
@@ -49,8 +50,11 @@ def test_bad_rows_reject_everything_and_each_is_reported(org, client):
 def test_csv_import_via_multipart_upload(org, client):
     pid = org.project()["id"]
     csv = "text,meta.source,priority\nhello world,forum,2\nsecond row,,\n"
-    response = client.post(f"/api/v1/projects/{pid}/items/import", files={"file": ("rows.csv", csv, "text/csv")},
-                           headers=org.owner.headers)
+    response = client.post(
+        f"/api/v1/projects/{pid}/items/import",
+        files={"file": ("rows.csv", csv, "text/csv")},
+        headers=org.owner.headers,
+    )
     assert response.status_code == 201, response.text
     assert response.json()["created"] == 2
     items = client.get(f"/api/v1/projects/{pid}/items", headers=org.owner.headers).json()["items"]
@@ -62,7 +66,10 @@ def test_csv_missing_column_names_line_and_field(org, client):
     response = _upload(client, org, pid, b"body\nsomething\n", format="csv")
     assert response.status_code == 422
     assert response.json()["error"]["details"]["errors"][0] == {
-        "line": 2, "field": "text", "msg": response.json()["error"]["details"]["errors"][0]["msg"]}
+        "line": 2,
+        "field": "text",
+        "msg": response.json()["error"]["details"]["errors"][0]["msg"],
+    }
 
 
 def test_parquet_import(org, client):
@@ -80,16 +87,22 @@ def test_unknown_format_and_garbage_files_are_clear_errors(org, client):
     assert _upload(client, org, pid, b"x", filename="items.xlsx").status_code == 422
     assert _upload(client, org, pid, b"not parquet at all", format="parquet").status_code == 422
     assert _upload(client, org, pid, b"", format="jsonl").status_code == 422
-    no_format = client.post(f"/api/v1/projects/{pid}/items/import", content=b"{}",
-                            headers={**org.owner.headers, "content-type": "application/octet-stream"})
+    no_format = client.post(
+        f"/api/v1/projects/{pid}/items/import",
+        content=b"{}",
+        headers={**org.owner.headers, "content-type": "application/octet-stream"},
+    )
     assert no_format.status_code == 422 and "format" in no_format.json()["error"]["message"]
 
 
 def test_only_managers_import(org, client):
     pid = org.project()["id"]
     annotator = org.member("annotator")
-    response = client.post(f"/api/v1/projects/{pid}/items/import?format=jsonl", content=b'{"text": "x"}',
-                           headers=annotator.headers)
+    response = client.post(
+        f"/api/v1/projects/{pid}/items/import?format=jsonl",
+        content=b'{"text": "x"}',
+        headers=annotator.headers,
+    )
     assert response.status_code == 403
     reviewer = org.member("reviewer")
     assert client.get(f"/api/v1/projects/{pid}/items", headers=reviewer.headers).status_code == 200
@@ -102,8 +115,9 @@ def test_item_list_pagination_is_capped_and_follows_cursor(org, client):
     page = client.get(f"/api/v1/projects/{pid}/items?limit=3", headers=org.owner.headers).json()
     seen = [i["id"] for i in page["items"]]
     while page["next_cursor"]:
-        page = client.get(f"/api/v1/projects/{pid}/items?limit=3&after={page['next_cursor']}",
-                          headers=org.owner.headers).json()
+        page = client.get(
+            f"/api/v1/projects/{pid}/items?limit=3&after={page['next_cursor']}", headers=org.owner.headers
+        ).json()
         seen += [i["id"] for i in page["items"]]
     assert len(seen) == len(set(seen)) == 7
     capped = client.get(f"/api/v1/projects/{pid}/items?limit=100000", headers=org.owner.headers)

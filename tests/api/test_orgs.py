@@ -8,15 +8,20 @@ from tests.factories import OrgWorld
 
 
 def test_admin_adds_members_with_roles_and_skills(org, client):
-    response = client.post("/api/v1/members", json={"email": "Ann@Example.com", "role": "annotator",
-                                                    "skills": ["medical", "legal", "medical"]},
-                           headers=org.owner.headers)
+    response = client.post(
+        "/api/v1/members",
+        json={"email": "Ann@Example.com", "role": "annotator", "skills": ["medical", "legal", "medical"]},
+        headers=org.owner.headers,
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["email"] == "ann@example.com" and body["skills"] == ["legal", "medical"]
     assert len(body["password"]) >= 12
-    changed = client.patch(f"/api/v1/members/{body['user_id']}", json={"role": "reviewer", "skills": ["legal"]},
-                           headers=org.owner.headers)
+    changed = client.patch(
+        f"/api/v1/members/{body['user_id']}",
+        json={"role": "reviewer", "skills": ["legal"]},
+        headers=org.owner.headers,
+    )
     assert changed.json()["role"] == "reviewer" and changed.json()["skills"] == ["legal"]
     emails = [m["email"] for m in client.get("/api/v1/members", headers=org.owner.headers).json()]
     assert "ann@example.com" in emails
@@ -29,12 +34,21 @@ def test_roles_are_enforced(org, client):
     annotator = org.member("annotator")
     manager = org.member("manager")
     admin = org.member("admin")
-    assert client.post("/api/v1/members", json={"email": "x@example.com"}, headers=annotator.headers).status_code == 403
-    assert client.post("/api/v1/members", json={"email": "x@example.com"}, headers=manager.headers).status_code == 403
-    owner_by_admin = client.post("/api/v1/members", json={"email": "y@example.com", "role": "owner"},
-                                 headers=admin.headers)
+    assert (
+        client.post("/api/v1/members", json={"email": "x@example.com"}, headers=annotator.headers).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/v1/members", json={"email": "x@example.com"}, headers=manager.headers).status_code
+        == 403
+    )
+    owner_by_admin = client.post(
+        "/api/v1/members", json={"email": "y@example.com", "role": "owner"}, headers=admin.headers
+    )
     assert owner_by_admin.status_code == 403
-    bad_role = client.post("/api/v1/members", json={"email": "y@example.com", "role": "god"}, headers=admin.headers)
+    bad_role = client.post(
+        "/api/v1/members", json={"email": "y@example.com", "role": "god"}, headers=admin.headers
+    )
     assert bad_role.status_code == 422 and "role" in bad_role.text
     assert client.get("/api/v1/audit", headers=manager.headers).status_code == 403
 
@@ -53,9 +67,14 @@ def test_other_organizations_data_is_a_404(org, client, engine):
         foreign = client.get(f"/api/v1/projects/{theirs['id']}{path}", headers=org.owner.headers)
         unknown = client.get(f"/api/v1/projects/999999999{path}", headers=org.owner.headers)
         assert foreign.status_code == unknown.status_code == 404, path
-        assert foreign.json() == {**unknown.json(), "error": {**unknown.json()["error"],
-                                                             "message": foreign.json()["error"]["message"]}}
-    assert client.post(f"/api/v1/projects/{theirs['id']}/tasks/next", headers=org.owner.headers).status_code == 404
+        assert foreign.json() == {
+            **unknown.json(),
+            "error": {**unknown.json()["error"], "message": foreign.json()["error"]["message"]},
+        }
+    assert (
+        client.post(f"/api/v1/projects/{theirs['id']}/tasks/next", headers=org.owner.headers).status_code
+        == 404
+    )
     assert client.get(f"/api/v1/members/{other.owner.user_id}", headers=org.owner.headers).status_code == 404
     assert [p["id"] for p in client.get("/api/v1/projects", headers=org.owner.headers).json()] == [mine["id"]]
 

@@ -13,9 +13,16 @@ def _next(client, pid, member):
 
 def _submit(client, pid, member, lease_id, value=None, **kwargs):
     body = {"value": value or {"sentiment": "positive"}, **kwargs}
-    return client.post(f"/api/v1/projects/{pid}/tasks/{lease_id}/submit", json=body, headers=member.headers,
-                       **({"headers": {**member.headers, **kwargs.pop("extra_headers")}} if "extra_headers" in kwargs
-                          else {}))
+    return client.post(
+        f"/api/v1/projects/{pid}/tasks/{lease_id}/submit",
+        json=body,
+        headers=member.headers,
+        **(
+            {"headers": {**member.headers, **kwargs.pop("extra_headers")}}
+            if "extra_headers" in kwargs
+            else {}
+        ),
+    )
 
 
 def test_overlap_is_exact_and_no_item_twice_to_one_annotator(org, client):
@@ -27,8 +34,11 @@ def test_overlap_is_exact_and_no_item_twice_to_one_annotator(org, client):
         task = _next(client, pid, person)
         while task:
             done.setdefault(task["item"]["id"], []).append(person.user_id)
-            response = client.post(f"/api/v1/projects/{pid}/tasks/{task['lease_id']}/submit",
-                                   json={"value": {"sentiment": "negative"}, "next": True}, headers=person.headers)
+            response = client.post(
+                f"/api/v1/projects/{pid}/tasks/{task['lease_id']}/submit",
+                json={"value": {"sentiment": "negative"}, "next": True},
+                headers=person.headers,
+            )
             task = response.json()["task"]
     assert sorted(len(v) for v in done.values()) == [2, 2, 2]
     assert all(len(set(v)) == len(v) for v in done.values())
@@ -44,8 +54,11 @@ def test_priority_order(org, client):
     task = _next(client, pid, annotator)
     while task:
         texts.append(task["item"]["payload"]["text"])
-        task = client.post(f"/api/v1/projects/{pid}/tasks/{task['lease_id']}/skip", json={"next": True},
-                           headers=annotator.headers).json()["task"]
+        task = client.post(
+            f"/api/v1/projects/{pid}/tasks/{task['lease_id']}/skip",
+            json={"next": True},
+            headers=annotator.headers,
+        ).json()["task"]
     assert texts == ["high", "low", "mid"]
 
 
@@ -55,8 +68,9 @@ def test_skip_returns_item_to_pool_for_others_but_not_for_me(org, client):
     first, second = org.member(), org.member()
     task = _next(client, pid, first)
     assert _next(client, pid, second) is None  # overlap 1, leased
-    skipped = client.post(f"/api/v1/projects/{pid}/tasks/{task['lease_id']}/skip", json={},
-                          headers=first.headers)
+    skipped = client.post(
+        f"/api/v1/projects/{pid}/tasks/{task['lease_id']}/skip", json={}, headers=first.headers
+    )
     assert skipped.status_code == 200 and skipped.json()["task"] is None
     assert _next(client, pid, first) is None
     assert _next(client, pid, second)["item"]["id"] == task["item"]["id"]
@@ -91,7 +105,10 @@ def _expire(engine, lease_id: int) -> None:
     from sqlalchemy import text
 
     with engine.begin() as conn:
-        conn.execute(text("UPDATE assignments SET expires_at = :t WHERE id = :i"), {"t": time.time() - 1, "i": lease_id})
+        conn.execute(
+            text("UPDATE assignments SET expires_at = :t WHERE id = :i"),
+            {"t": time.time() - 1, "i": lease_id},
+        )
 
 
 def test_submit_is_idempotent_by_lease_and_by_key(org, client):

@@ -13,8 +13,11 @@ def test_label_loop(org, client):
     seen = set()
     while task:
         seen.add(task["item"]["id"])
-        r = client.post(f"{url}/{task['lease_id']}/submit", json={"value": {"sentiment": "positive"}, "next": True},
-                        headers=annotator.headers)
+        r = client.post(
+            f"{url}/{task['lease_id']}/submit",
+            json={"value": {"sentiment": "positive"}, "next": True},
+            headers=annotator.headers,
+        )
         assert r.status_code == 200, r.text
         task = r.json()["task"]
     assert len(seen) == 3

@@ -33,8 +33,14 @@ def test_32_annotators_overlap_3_every_item_exactly_3_distinct(org, engine):
                 session.commit()
                 lease = queue.next_task(session=session, actor=actor, project=project)
                 while lease is not None:
-                    result = queue.submit(session=session, actor=actor, project=project, lease_id=lease.id,
-                                          value={"sentiment": "neutral"}, then_next=True)
+                    result = queue.submit(
+                        session=session,
+                        actor=actor,
+                        project=project,
+                        lease_id=lease.id,
+                        value={"sentiment": "neutral"},
+                        then_next=True,
+                    )
                     counts[member.user_id] += 1
                     lease = result.next
         except BaseException as error:  # noqa: BLE001 - reported below
@@ -48,14 +54,25 @@ def test_32_annotators_overlap_3_every_item_exactly_3_distinct(org, engine):
     assert not errors, errors[:3]
     assert sum(counts.values()) == ITEMS * OVERLAP
     with engine.connect() as conn:
-        per_item = conn.execute(text(
-            "SELECT i.id, i.n_done, i.n_leased, i.complete, count(a.id), count(DISTINCT a.user_id) "
-            "FROM items i LEFT JOIN annotations a ON a.item_id = i.id WHERE i.project_id = :p GROUP BY i.id, "
-            "i.n_done, i.n_leased, i.complete"), {"p": pid}).fetchall()
-        leased = conn.execute(text("SELECT count(*) FROM assignments WHERE project_id = :p AND status = 'leased'"),
-                              {"p": pid}).scalar()
+        per_item = conn.execute(
+            text(
+                "SELECT i.id, i.n_done, i.n_leased, i.complete, count(a.id), count(DISTINCT a.user_id) "
+                "FROM items i LEFT JOIN annotations a ON a.item_id = i.id WHERE i.project_id = :p GROUP BY i.id, "
+                "i.n_done, i.n_leased, i.complete"
+            ),
+            {"p": pid},
+        ).fetchall()
+        leased = conn.execute(
+            text("SELECT count(*) FROM assignments WHERE project_id = :p AND status = 'leased'"), {"p": pid}
+        ).scalar()
     assert len(per_item) == ITEMS
-    for _, n_done, n_leased, complete, annotations, distinct in per_item:
-        assert (n_done, n_leased, bool(complete), annotations, distinct) == (OVERLAP, 0, True, OVERLAP, OVERLAP)
+    for _, n_done, n_leased, complete, n_annotations, distinct in per_item:
+        assert (n_done, n_leased, bool(complete), n_annotations, distinct) == (
+            OVERLAP,
+            0,
+            True,
+            OVERLAP,
+            OVERLAP,
+        )
     assert leased == 0
     assert len(counts) > 1  # the work was actually shared

@@ -14,16 +14,26 @@ from assay.errors import AssayError
 
 log = logging.getLogger("assay.api")
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "permission_denied", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
-               422: "invalid_input", 429: "too_many_requests"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+}
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
     """A JSON error response in assay's one format."""
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status,
-                          headers=headers)
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details}}, status_code=status, headers=headers
+    )
 
 
 def _field(loc: tuple[Any, ...]) -> list[Any]:
@@ -37,7 +47,9 @@ def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
     if any(e.get("type") == "json_invalid" for e in errors):
         where = next(e for e in errors if e.get("type") == "json_invalid")
         detail = where.get("ctx", {}).get("error", "")
-        return error_response(400, "invalid_json", f"the request body is not valid JSON: {detail}".strip(": "))
+        return error_response(
+            400, "invalid_json", f"the request body is not valid JSON: {detail}".strip(": ")
+        )
     details = [{"loc": _field(e["loc"]), "msg": e["msg"]} for e in errors]
     summary = "; ".join(f"{'.'.join(map(str, d['loc'])) or 'body'}: {d['msg']}" for d in details[:5])
     return error_response(422, "invalid_input", summary, details)

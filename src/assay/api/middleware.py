@@ -53,8 +53,13 @@ class BodyLimit:
 async def _reject(send: Send, limit: int) -> None:
     error = PayloadTooLarge(f"request body over the limit of {limit} bytes")
     body = orjson.dumps(error.to_dict())
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

@@ -76,7 +76,9 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     prefix: Mapped[str] = mapped_column(String(16))  # shown in lists so a user can tell tokens apart
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256; the token itself is never stored
+    token_hash: Mapped[str] = mapped_column(
+        String(64), unique=True
+    )  # HMAC-SHA256; the token itself is never stored
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -70,8 +70,10 @@ def reap_expired(conn: Connection, *, project_id: int, now: float) -> int:
         lock = zlib.crc32(f"reap:{project_id}".encode())
         return conn.execute(_REAP_PG, {"p": project_id, "now": now, "lock": lock}).rowcount
     rows = conn.execute(
-        text("UPDATE assignments SET status = 'expired', finished_at = :now "
-             "WHERE project_id = :p AND status = 'leased' AND expires_at <= :now RETURNING item_id"),
+        text(
+            "UPDATE assignments SET status = 'expired', finished_at = :now "
+            "WHERE project_id = :p AND status = 'leased' AND expires_at <= :now RETURNING item_id"
+        ),
         {"p": project_id, "now": now},
     ).fetchall()
     counts: dict[int, int] = {}
@@ -145,8 +147,10 @@ def lease_next(
         text("UPDATE items SET n_leased = n_leased + 1 WHERE id = :i RETURNING payload"), {"i": item_id}
     ).scalar_one()
     lease_id = conn.execute(
-        text("INSERT INTO assignments (project_id, item_id, user_id, status, leased_at, expires_at) "
-             "VALUES (:p, :i, :u, 'leased', :now, :exp) RETURNING id"),
+        text(
+            "INSERT INTO assignments (project_id, item_id, user_id, status, leased_at, expires_at) "
+            "VALUES (:p, :i, :u, 'leased', :now, :exp) RETURNING id"
+        ),
         {**params, "i": item_id},
     ).scalar_one()
     return Lease(lease_id, item_id, expires, _payload(payload))
@@ -204,25 +208,38 @@ def submit_leased(
 ) -> Submitted | None:
     """Turn a lease in status ``leased`` into an annotation (plus audit row); None when not leased."""
     params = {
-        "lease": lease_id, "p": project_id, "u": user_id, "org": org_id, "overlap": overlap,
-        "value": orjson.dumps(value).decode(), "sv": schema_version, "key": key, "now": now,
-        "created": created, "ip": ip, "agent": agent,
+        "lease": lease_id,
+        "p": project_id,
+        "u": user_id,
+        "org": org_id,
+        "overlap": overlap,
+        "value": orjson.dumps(value).decode(),
+        "sv": schema_version,
+        "key": key,
+        "now": now,
+        "created": created,
+        "ip": ip,
+        "agent": agent,
     }
     if _pg(conn):
         row = conn.execute(_SUBMIT_PG, params).first()
         return Submitted(row[0], row[1], row[2]) if row else None
     row = conn.execute(
-        text("UPDATE assignments SET status = 'submitted', finished_at = :now "
-             "WHERE id = :lease AND user_id = :u AND project_id = :p AND status = 'leased' "
-             "RETURNING item_id, leased_at"),
+        text(
+            "UPDATE assignments SET status = 'submitted', finished_at = :now "
+            "WHERE id = :lease AND user_id = :u AND project_id = :p AND status = 'leased' "
+            "RETURNING item_id, leased_at"
+        ),
         params,
     ).first()
     if row is None:
         return None
     item_id, leased_at = row
     conn.execute(
-        text("UPDATE items SET n_leased = n_leased - 1, n_done = n_done + 1, "
-             "complete = (n_done + 1 >= :overlap) WHERE id = :i"),
+        text(
+            "UPDATE items SET n_leased = n_leased - 1, n_done = n_done + 1, "
+            "complete = (n_done + 1 >= :overlap) WHERE id = :i"
+        ),
         {"i": item_id, "overlap": overlap},
     )
     annotation_id = _insert_annotation(conn, params, item_id=item_id, lead=now - leased_at)
@@ -265,8 +282,10 @@ def submit_reclaimed(
 ) -> int | None:
     """Accept work on a lease that expired and was reclaimed, if the item still has room; else None."""
     room = conn.execute(
-        text("UPDATE items SET n_done = n_done + 1, complete = (n_done + 1 >= :overlap) "
-             "WHERE id = :i AND n_done + n_leased < :overlap RETURNING id"),
+        text(
+            "UPDATE items SET n_done = n_done + 1, complete = (n_done + 1 >= :overlap) "
+            "WHERE id = :i AND n_done + n_leased < :overlap RETURNING id"
+        ),
         {"i": item_id, "overlap": overlap},
     ).first()
     if room is None:
@@ -284,8 +303,10 @@ def submit_reclaimed(
 def release(conn: Connection, *, lease_id: int, user_id: int, project_id: int, now: float) -> int | None:
     """Give a leased item back (skip); it is not offered to this annotator again. Returns the item id."""
     row = conn.execute(
-        text("UPDATE assignments SET status = 'skipped', finished_at = :now "
-             "WHERE id = :lease AND user_id = :u AND project_id = :p AND status = 'leased' RETURNING item_id"),
+        text(
+            "UPDATE assignments SET status = 'skipped', finished_at = :now "
+            "WHERE id = :lease AND user_id = :u AND project_id = :p AND status = 'leased' RETURNING item_id"
+        ),
         {"now": now, "lease": lease_id, "u": user_id, "p": project_id},
     ).first()
     if row is None:

@@ -27,7 +27,14 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
 
 
 def login(
-    *, session: Session, key: bytes, email: str, password: str, hours: float, ip: str | None, user_agent: str | None
+    *,
+    session: Session,
+    key: bytes,
+    email: str,
+    password: str,
+    hours: float,
+    ip: str | None,
+    user_agent: str | None,
 ) -> tuple[str, User, int]:
     """Check credentials and open a browser session; returns (session token, user, org id)."""
     user = authenticate(session=session, email=email, password=password)
@@ -37,8 +44,14 @@ def login(
     if org_id is None:
         raise Unauthenticated("this account belongs to no organization")
     token = new_token()
-    session.add(WebSession(token_hash=hash_token(token, key), user_id=user.id, org_id=org_id,
-                           expires_at=utcnow() + timedelta(hours=hours)))
+    session.add(
+        WebSession(
+            token_hash=hash_token(token, key),
+            user_id=user.id,
+            org_id=org_id,
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
     user.last_login_at = utcnow()
     actor = Actor(user_id=user.id, org_id=org_id, role="", ip=ip, user_agent=user_agent)
     audit.record(session, actor=actor, action="auth.login", object_type="user", object_id=user.id)
@@ -67,14 +80,24 @@ def switch_org(*, session: Session, key: bytes, token: str, actor: Actor, org_id
     session.commit()
 
 
-def _actor(membership: Membership, user: User, ip: str | None, agent: str | None, token_id: int | None) -> Actor:
+def _actor(
+    membership: Membership, user: User, ip: str | None, agent: str | None, token_id: int | None
+) -> Actor:
     return Actor(
-        user_id=user.id, org_id=membership.org_id, role=membership.role, email=user.email,
-        skills=tuple(membership.skills or ()), token_id=token_id, ip=ip, user_agent=agent,
+        user_id=user.id,
+        org_id=membership.org_id,
+        role=membership.role,
+        email=user.email,
+        skills=tuple(membership.skills or ()),
+        token_id=token_id,
+        ip=ip,
+        user_agent=agent,
     )
 
 
-def actor_from_token(*, session: Session, key: bytes, token: str, ip: str | None, user_agent: str | None) -> Actor:
+def actor_from_token(
+    *, session: Session, key: bytes, token: str, ip: str | None, user_agent: str | None
+) -> Actor:
     """Resolve an API token (one query); Unauthenticated when unknown, revoked or orphaned."""
     row = session.execute(
         select(ApiToken.id, ApiToken.last_used_at, Membership, User)
@@ -97,7 +120,9 @@ def actor_from_session(
     """Resolve a browser-session cookie; Unauthenticated when unknown or expired."""
     row = session.execute(
         select(WebSession.expires_at, Membership, User)
-        .join(Membership, (Membership.user_id == WebSession.user_id) & (Membership.org_id == WebSession.org_id))
+        .join(
+            Membership, (Membership.user_id == WebSession.user_id) & (Membership.org_id == WebSession.org_id)
+        )
         .join(User, User.id == WebSession.user_id)
         .where(WebSession.token_hash == hash_token(token, key), User.is_active)
     ).first()
@@ -116,23 +141,36 @@ def _aware(moment):  # type: ignore[no-untyped-def]
 def create_token(*, session: Session, key: bytes, actor: Actor, name: str) -> tuple[ApiToken, str]:
     """Create an API token for the actor in their organization; the secret is returned once."""
     token = new_token()
-    row = ApiToken(org_id=actor.org_id, user_id=actor.user_id, name=name, prefix=display_prefix(token),
-                   token_hash=hash_token(token, key))
+    row = ApiToken(
+        org_id=actor.org_id,
+        user_id=actor.user_id,
+        name=name,
+        prefix=display_prefix(token),
+        token_hash=hash_token(token, key),
+    )
     session.add(row)
     session.flush()
-    audit.record(session, actor=actor, action="token.create", object_type="token", object_id=row.id,
-                 details={"name": name})
+    audit.record(
+        session,
+        actor=actor,
+        action="token.create",
+        object_type="token",
+        object_id=row.id,
+        details={"name": name},
+    )
     session.commit()
     return row, token
 
 
 def list_tokens(*, session: Session, actor: Actor) -> list[ApiToken]:
     """The actor's own tokens in this organization, newest first."""
-    return list(session.scalars(
-        select(ApiToken)
-        .where(ApiToken.user_id == actor.user_id, ApiToken.org_id == actor.org_id)
-        .order_by(ApiToken.id.desc())
-    ))
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == actor.user_id, ApiToken.org_id == actor.org_id)
+            .order_by(ApiToken.id.desc())
+        )
+    )
 
 
 def revoke_token(*, session: Session, actor: Actor, token_id: int) -> ApiToken:

@@ -20,23 +20,33 @@ BATCH = 2000
 STATUSES = ("all", "complete", "incomplete", "annotated", "unannotated")
 JSON_COLUMNS = ("payload", "meta", "annotations")
 # Fixed Parquet columns; nested values are JSON text so heterogeneous payloads fit one schema.
-PARQUET_SCHEMA = pa.schema([
-    ("id", pa.int64()),
-    ("external_id", pa.string()),
-    ("payload", pa.string()),
-    ("meta", pa.string()),
-    ("priority", pa.int32()),
-    ("status", pa.string()),
-    ("created_at", pa.timestamp("us", tz="UTC")),
-    ("annotations", pa.string()),
-])
+PARQUET_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("external_id", pa.string()),
+        ("payload", pa.string()),
+        ("meta", pa.string()),
+        ("priority", pa.int32()),
+        ("status", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("annotations", pa.string()),
+    ]
+)
 
 
-def authorize_export(*, session: Session, actor: Actor, project: Project, fmt: str, filters: dict[str, Any]) -> None:
+def authorize_export(
+    *, session: Session, actor: Actor, project: Project, fmt: str, filters: dict[str, Any]
+) -> None:
     """Check the actor may export and record the export in the audit log."""
     ItemPolicy.export(actor)
-    audit.record(session, actor=actor, action="project.export", object_type="project", object_id=project.id,
-                 details={"format": fmt, **{k: str(v) for k, v in filters.items() if v is not None}})
+    audit.record(
+        session,
+        actor=actor,
+        action="project.export",
+        object_type="project",
+        object_id=project.id,
+        details={"format": fmt, **{k: str(v) for k, v in filters.items() if v is not None}},
+    )
     session.commit()
 
 
@@ -59,10 +69,13 @@ def iter_export_batches(
     names: dict[int, str] = {}
     while True:
         with read_only(engine) as session:
-            items = list(session.scalars(
-                _status_filter(select(Item).where(Item.project_id == project_id, Item.id > after), status)
-                .order_by(Item.id).limit(batch_size)
-            ))
+            items = list(
+                session.scalars(
+                    _status_filter(select(Item).where(Item.project_id == project_id, Item.id > after), status)
+                    .order_by(Item.id)
+                    .limit(batch_size)
+                )
+            )
             if not items:
                 return
             after = items[-1].id
@@ -76,7 +89,10 @@ def iter_export_batches(
                 by_item.setdefault(annotation.item_id, []).append(annotation)
             missing = {a.user_id for found in by_item.values() for a in found} - names.keys()
             if missing:
-                names.update((uid, email) for uid, email in session.execute(select(User.id, User.email).where(User.id.in_(missing))))
+                names.update(
+                    (uid, email)
+                    for uid, email in session.execute(select(User.id, User.email).where(User.id.in_(missing)))
+                )
             rows = [
                 _row(item, by_item.get(item.id, []), names)
                 for item in items

@@ -63,8 +63,9 @@ def parse_row(data: dict[str, Any], schema: LabelSchema) -> tuple[ItemRow | None
             problems.append(("external_id", "must be at most 200 characters"))
     if problems:
         return None, problems
-    return ItemRow(payload, meta, None if external_id is None else str(external_id), priority,
-                   content_hash(payload)), []
+    return ItemRow(
+        payload, meta, None if external_id is None else str(external_id), priority, content_hash(payload)
+    ), []
 
 
 def _field_of(problem: str) -> str:

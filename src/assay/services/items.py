@@ -82,8 +82,14 @@ def import_records(
         if batch:
             writer.write(batch)
         created = writer.finish()
-        audit.record(session, actor=actor, action="items.import", object_type="project", object_id=project.id,
-                     details={"rows": rows, "created": created, "source": source})
+        audit.record(
+            session,
+            actor=actor,
+            action="items.import",
+            object_type="project",
+            object_id=project.id,
+            details={"rows": rows, "created": created, "source": source},
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -107,9 +113,20 @@ class _SqliteWriter:
         self.created += result.rowcount
 
     def _values(self, row: ItemRow) -> dict[str, Any]:
-        return dict(project_id=self.project_id, external_id=row.external_id, payload=row.payload, meta=row.meta,
-                    content_hash=row.content_hash, priority=row.priority, sort_key=random.random(),
-                    source=self.source, created_at=self.now, n_done=0, n_leased=0, complete=False)
+        return dict(
+            project_id=self.project_id,
+            external_id=row.external_id,
+            payload=row.payload,
+            meta=row.meta,
+            content_hash=row.content_hash,
+            priority=row.priority,
+            sort_key=random.random(),
+            source=self.source,
+            created_at=self.now,
+            n_done=0,
+            n_leased=0,
+            complete=False,
+        )
 
     def finish(self) -> int:
         return self.created
@@ -123,27 +140,40 @@ class _PostgresWriter:
     def __init__(self, session: Session, project: Project, source: str) -> None:
         self.conn = session.connection()
         self.project_id, self.source = project.id, source
-        self.conn.execute(text(
-            "CREATE TEMP TABLE IF NOT EXISTS assay_import_stage (n bigserial, external_id text, payload jsonb, "
-            "meta jsonb, content_hash text, priority int, sort_key float8) ON COMMIT DROP"
-        ))
+        self.conn.execute(
+            text(
+                "CREATE TEMP TABLE IF NOT EXISTS assay_import_stage (n bigserial, external_id text, payload jsonb, "
+                "meta jsonb, content_hash text, priority int, sort_key float8) ON COMMIT DROP"
+            )
+        )
         self.conn.execute(text("TRUNCATE assay_import_stage"))
         self.cursor = self.conn.connection.driver_connection.cursor()
 
     def write(self, rows: list[ItemRow]) -> None:
         with self.cursor.copy(f"COPY assay_import_stage ({self.COLUMNS}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row((row.external_id, orjson.dumps(row.payload).decode(),
-                                orjson.dumps(row.meta).decode(), row.content_hash, row.priority, random.random()))
+                copy.write_row(
+                    (
+                        row.external_id,
+                        orjson.dumps(row.payload).decode(),
+                        orjson.dumps(row.meta).decode(),
+                        row.content_hash,
+                        row.priority,
+                        random.random(),
+                    )
+                )
 
     def finish(self) -> int:
         # DISTINCT ON keeps the first of in-file duplicates; ON CONFLICT skips content already imported.
-        result = self.conn.execute(text(
-            f"INSERT INTO items (project_id, {self.COLUMNS}, source, created_at, n_done, n_leased, complete) "
-            f"SELECT :p, {self.COLUMNS}, :source, now(), 0, 0, false FROM ("
-            "  SELECT DISTINCT ON (content_hash) * FROM assay_import_stage ORDER BY content_hash, n) s "
-            "ORDER BY n ON CONFLICT (project_id, content_hash) DO NOTHING"
-        ), {"p": self.project_id, "source": self.source})
+        result = self.conn.execute(
+            text(
+                f"INSERT INTO items (project_id, {self.COLUMNS}, source, created_at, n_done, n_leased, complete) "
+                f"SELECT :p, {self.COLUMNS}, :source, now(), 0, 0, false FROM ("
+                "  SELECT DISTINCT ON (content_hash) * FROM assay_import_stage ORDER BY content_hash, n) s "
+                "ORDER BY n ON CONFLICT (project_id, content_hash) DO NOTHING"
+            ),
+            {"p": self.project_id, "source": self.source},
+        )
         return result.rowcount
 
 
@@ -154,7 +184,12 @@ def _writer_for(session: Session, project: Project, source: str) -> _SqliteWrite
 
 
 def list_items(
-    *, session: Session, actor: Actor, project: Project, limit: int, after: int | None = None,
+    *,
+    session: Session,
+    actor: Actor,
+    project: Project,
+    limit: int,
+    after: int | None = None,
     status: str | None = None,
 ) -> list[Item]:
     """Items of a project in id order, ``limit`` at a time (keyset pagination on id)."""
@@ -178,15 +213,17 @@ def _status_filter(query: Any, status: str | None) -> Any:
     return query
 
 
-def get_item(*, session: Session, actor: Actor, project: Project, item_id: int) -> tuple[Item, list[Annotation]]:
+def get_item(
+    *, session: Session, actor: Actor, project: Project, item_id: int
+) -> tuple[Item, list[Annotation]]:
     """One item with its annotations (reviewers and up)."""
     ItemPolicy.browse(actor)
     item = session.scalar(select(Item).where(Item.id == item_id, Item.project_id == project.id))
     if item is None:
         raise NotFound(f"item {item_id} not found")
-    annotations = list(session.scalars(
-        select(Annotation).where(Annotation.item_id == item.id).order_by(Annotation.id)
-    ))
+    annotations = list(
+        session.scalars(select(Annotation).where(Annotation.item_id == item.id).order_by(Annotation.id))
+    )
     return item, annotations
 
 

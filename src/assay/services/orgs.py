@@ -26,7 +26,9 @@ def normalise_email(email: str) -> str:
     """Lower-cased, trimmed e-mail; raises InvalidInput when it is not an address."""
     email = email.strip().lower()
     if not re.fullmatch(r"[^@\s]+@[^@\s]+", email):
-        raise InvalidInput(f"'{email}' is not an e-mail address", details=[{"loc": ["email"], "msg": "invalid"}])
+        raise InvalidInput(
+            f"'{email}' is not an e-mail address", details=[{"loc": ["email"], "msg": "invalid"}]
+        )
     return email
 
 
@@ -56,7 +58,9 @@ def create_org(*, session: Session, name: str, owner: User, actor: Actor | None 
     session.add(org)
     session.flush()
     session.add(Membership(org_id=org.id, user_id=owner.id, role="owner", skills=[]))
-    audit.record(session, actor=actor, action="org.create", object_type="org", object_id=org.id, org_id=org.id)
+    audit.record(
+        session, actor=actor, action="org.create", object_type="org", object_id=org.id, org_id=org.id
+    )
     session.commit()
     return org
 
@@ -105,8 +109,10 @@ def get_member(*, session: Session, org_id: int, user_id: int) -> tuple[Membersh
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise InvalidInput(f"unknown role '{role}'; use one of {', '.join(ROLES)}",
-                           details=[{"loc": ["role"], "msg": "unknown role"}])
+        raise InvalidInput(
+            f"unknown role '{role}'; use one of {', '.join(ROLES)}",
+            details=[{"loc": ["role"], "msg": "unknown role"}],
+        )
 
 
 def add_member(
@@ -140,8 +146,14 @@ def add_member(
     membership = Membership(org_id=actor.org_id, user_id=user.id, role=role, skills=sorted(set(skills or [])))
     session.add(membership)
     session.flush()
-    audit.record(session, actor=actor, action="member.add", object_type="user", object_id=user.id,
-                 details={"role": role, "skills": membership.skills})
+    audit.record(
+        session,
+        actor=actor,
+        action="member.add",
+        object_type="user",
+        object_id=user.id,
+        details={"role": role, "skills": membership.skills},
+    )
     session.commit()
     return membership, user, generated
 
@@ -164,8 +176,9 @@ def update_member(
     if skills is not None:
         changes["skills"] = [membership.skills, sorted(set(skills))]
         membership.skills = sorted(set(skills))
-    audit.record(session, actor=actor, action="member.update", object_type="user", object_id=user_id,
-                 details=changes)
+    audit.record(
+        session, actor=actor, action="member.update", object_type="user", object_id=user_id, details=changes
+    )
     session.commit()
     return membership, user
 

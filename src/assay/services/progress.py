@@ -53,14 +53,24 @@ def project_progress(*, session: Session, project: Project) -> ProjectProgress:
         ).where(Item.project_id == project.id)
     ).one()
     items, done, in_progress, annotations = (int(v) for v in row)
-    leases = session.scalar(
-        select(func.count()).where(
-            Assignment.project_id == project.id, Assignment.status == "leased", Assignment.expires_at > now
+    leases = (
+        session.scalar(
+            select(func.count()).where(
+                Assignment.project_id == project.id,
+                Assignment.status == "leased",
+                Assignment.expires_at > now,
+            )
         )
-    ) or 0
+        or 0
+    )
     return ProjectProgress(
-        items=items, done=done, in_progress=in_progress, not_started=items - done - in_progress,
-        remaining=items - done, annotations=annotations, annotations_wanted=items * project.overlap,
+        items=items,
+        done=done,
+        in_progress=in_progress,
+        not_started=items - done - in_progress,
+        remaining=items - done,
+        annotations=annotations,
+        annotations_wanted=items * project.overlap,
         active_leases=leases,
     )
 
@@ -90,12 +100,18 @@ def annotator_stats(
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(list(per_user))))}
     stats = [
         AnnotatorStats(
-            user_id=uid, email=users[uid].email, name=users[uid].name, annotations=count,
-            median_seconds=round(float(np.median(times)), 3) if times else None, last_active=last,
+            user_id=uid,
+            email=users[uid].email,
+            name=users[uid].name,
+            annotations=count,
+            median_seconds=round(float(np.median(times)), 3) if times else None,
+            last_active=last,
         )
         for uid, (times, last, count) in per_user.items()
     ]
     if user_id is not None and not stats:
         user = session.get(User, user_id)
-        stats = [AnnotatorStats(user_id, user.email if user else "", user.name if user else "", 0, None, None)]
+        stats = [
+            AnnotatorStats(user_id, user.email if user else "", user.name if user else "", 0, None, None)
+        ]
     return sorted(stats, key=lambda s: -s.annotations)

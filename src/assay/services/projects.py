@@ -18,9 +18,7 @@ PRIORITY_ORDERS = ("priority", "sequential", "random")
 
 def get_project(*, session: Session, actor: Actor, project_id: int) -> Project:
     """The project if it lies in the actor's organization; NotFound for unknown and foreign ids alike."""
-    project = session.scalar(
-        select(Project).where(Project.id == project_id, Project.org_id == actor.org_id)
-    )
+    project = session.scalar(select(Project).where(Project.id == project_id, Project.org_id == actor.org_id))
     if project is None:
         raise NotFound(f"project {project_id} not found")
     ProjectPolicy.read(actor)
@@ -61,9 +59,13 @@ def schema_of(*, session: Session, project: Project, version: int | None = None)
 
 def schema_versions(*, session: Session, project: Project) -> list[ProjectSchema]:
     """Every version of the project's schema, oldest first."""
-    return list(session.scalars(
-        select(ProjectSchema).where(ProjectSchema.project_id == project.id).order_by(ProjectSchema.version)
-    ))
+    return list(
+        session.scalars(
+            select(ProjectSchema)
+            .where(ProjectSchema.project_id == project.id)
+            .order_by(ProjectSchema.version)
+        )
+    )
 
 
 def create_project(*, session: Session, actor: Actor, data: dict[str, Any]) -> Project:
@@ -74,10 +76,17 @@ def create_project(*, session: Session, actor: Actor, data: dict[str, Any]) -> P
     project = Project(org_id=actor.org_id, created_by=actor.user_id, schema_version=1, **data)
     session.add(project)
     session.flush()
-    session.add(ProjectSchema(project_id=project.id, version=1, definition=schema.to_dict(),
-                              created_by=actor.user_id))
-    audit.record(session, actor=actor, action="project.create", object_type="project", object_id=project.id,
-                 details={"name": project.name})
+    session.add(
+        ProjectSchema(project_id=project.id, version=1, definition=schema.to_dict(), created_by=actor.user_id)
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="project.create",
+        object_type="project",
+        object_id=project.id,
+        details={"name": project.name},
+    )
     session.commit()
     return project
 
@@ -90,8 +99,14 @@ def update_project(*, session: Session, actor: Actor, project: Project, data: di
         schema = load_schema(data.pop("label_schema")).to_dict()
         if schema != schema_of(session=session, project=project).to_dict():
             project.schema_version += 1
-            session.add(ProjectSchema(project_id=project.id, version=project.schema_version, definition=schema,
-                                      created_by=actor.user_id))
+            session.add(
+                ProjectSchema(
+                    project_id=project.id,
+                    version=project.schema_version,
+                    definition=schema,
+                    created_by=actor.user_id,
+                )
+            )
             changes["schema_version"] = project.schema_version
     if "guidelines" in data and data["guidelines"] != project.guidelines:
         project.guidelines_version += 1
@@ -108,8 +123,14 @@ def update_project(*, session: Session, actor: Actor, project: Project, data: di
             update(Item).where(Item.project_id == project.id).values(complete=Item.n_done >= project.overlap)
         )
     project.updated_at = utcnow()
-    audit.record(session, actor=actor, action="project.update", object_type="project", object_id=project.id,
-                 details=changes)
+    audit.record(
+        session,
+        actor=actor,
+        action="project.update",
+        object_type="project",
+        object_id=project.id,
+        details=changes,
+    )
     session.commit()
     return project
 
@@ -124,8 +145,6 @@ def archive_project(*, session: Session, actor: Actor, project: Project) -> Proj
 
 
 def _unique_name(session: Session, org_id: int, name: str) -> None:
-    taken = session.scalar(
-        select(func.count()).where(Project.org_id == org_id, Project.name == name)
-    )
+    taken = session.scalar(select(func.count()).where(Project.org_id == org_id, Project.name == name))
     if taken:
         raise Conflict(f"a project named '{name}' already exists")

@@ -29,14 +29,21 @@ def export(
     until: datetime | None = None,
 ) -> StreamingResponse:
     """Stream the project's items with their annotations; filter by item status and annotation time."""
-    exports.authorize_export(session=session, actor=actor, project=project, fmt=format,
-                             filters={"status": status, "since": since, "until": until})
-    batches = exports.iter_export_batches(engine=request.app.state.engine, project_id=project.id, status=status,
-                                          since=since, until=until)
+    exports.authorize_export(
+        session=session,
+        actor=actor,
+        project=project,
+        fmt=format,
+        filters={"status": status, "since": since, "until": until},
+    )
+    batches = exports.iter_export_batches(
+        engine=request.app.state.engine, project_id=project.id, status=status, since=since, until=until
+    )
     if format == "parquet":
         body = parquet_chunks(batches, schema=exports.PARQUET_SCHEMA, json_columns=exports.JSON_COLUMNS)
     else:
         body = jsonl_chunks(row for batch in batches for row in batch)
     name = f"project-{project.id}.{format}"
-    return StreamingResponse(body, media_type=MEDIA[format],
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return StreamingResponse(
+        body, media_type=MEDIA[format], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

@@ -20,9 +20,13 @@ from assay.services import items
 router = APIRouter(tags=["items"])
 
 MEDIA_TYPES = {
-    "application/x-ndjson": "jsonl", "application/jsonl": "jsonl", "application/json": "jsonl",
-    "text/csv": "csv", "text/tab-separated-values": "tsv",
-    "application/vnd.apache.parquet": "parquet", "application/x-parquet": "parquet",
+    "application/x-ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+    "application/json": "jsonl",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+    "application/vnd.apache.parquet": "parquet",
+    "application/x-parquet": "parquet",
 }
 
 
@@ -43,8 +47,10 @@ async def import_items(
             form = await request.form()
             upload = form.get("file")
             if upload is None or isinstance(upload, str):
-                raise InvalidInput("send the file in a multipart field named 'file'",
-                                   details=[{"loc": ["file"], "msg": "missing"}])
+                raise InvalidInput(
+                    "send the file in a multipart field named 'file'",
+                    details=[{"loc": ["file"], "msg": "missing"}],
+                )
             filename = filename or upload.filename
             shutil.copyfileobj(upload.file, spool)
         else:
@@ -53,8 +59,10 @@ async def import_items(
         spool.seek(0)
         fmt = format or (detect_format(filename) if filename else MEDIA_TYPES.get(content_type))
         if fmt is None:
-            raise InvalidInput("say which format this is: ?format=jsonl|csv|tsv|parquet, or a filename",
-                               details=[{"loc": ["format"], "msg": "missing"}])
+            raise InvalidInput(
+                "say which format this is: ?format=jsonl|csv|tsv|parquet, or a filename",
+                details=[{"loc": ["format"], "msg": "missing"}],
+            )
         records = iter_records(spool, fmt)
         return await run_in_threadpool(
             items.import_records, session=session, actor=actor, project=project, records=records
@@ -80,8 +88,9 @@ def list_items(
 ):
     """Items in id order (reviewers and up); pass ``next_cursor`` as ``after`` for the next page."""
     limit = min(limit, settings.page_size_max)
-    rows = items.list_items(session=session, actor=actor, project=project, limit=limit, after=after,
-                            status=status)
+    rows = items.list_items(
+        session=session, actor=actor, project=project, limit=limit, after=after, status=status
+    )
     return Page[ItemPublic](items=rows, next_cursor=rows[-1].id if len(rows) == limit else None)
 
 
@@ -89,5 +98,7 @@ def list_items(
 def get_item(item_id: int, project: ProjectDep, actor: CurrentActor, session: SessionDep):
     """One item with all its annotations (reviewers and up)."""
     item, annotations = items.get_item(session=session, actor=actor, project=project, item_id=item_id)
-    return ItemDetail(**ItemPublic.model_validate(item).model_dump(),
-                      annotations=[AnnotationPublic.model_validate(a) for a in annotations])
+    return ItemDetail(
+        **ItemPublic.model_validate(item).model_dump(),
+        annotations=[AnnotationPublic.model_validate(a) for a in annotations],
+    )

@@ -26,15 +26,23 @@ router = APIRouter(tags=["organizations"])
 
 
 def _member(membership: Membership, user: User) -> MemberPublic:
-    return MemberPublic(user_id=user.id, email=user.email, name=user.name, role=membership.role,
-                        skills=membership.skills or [], joined_at=membership.created_at)
+    return MemberPublic(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        role=membership.role,
+        skills=membership.skills or [],
+        joined_at=membership.created_at,
+    )
 
 
 @router.get("/orgs", response_model=list[OrgPublic])
 def list_orgs(actor: CurrentActor, session: SessionDep):
     """Organizations you belong to, with your role in each."""
-    return [OrgPublic.model_validate(org).model_copy(update={"role": role})
-            for org, role in orgs.list_orgs(session=session, user_id=actor.user_id)]
+    return [
+        OrgPublic.model_validate(org).model_copy(update={"role": role})
+        for org, role in orgs.list_orgs(session=session, user_id=actor.user_id)
+    ]
 
 
 @router.post("/orgs", response_model=OrgPublic, status_code=201)
@@ -62,7 +70,12 @@ def list_members(actor: CurrentActor, session: SessionDep):
 def add_member(body: MemberCreate, actor: CurrentActor, session: SessionDep):
     """Add someone by e-mail with a role and skills; a new account gets a generated password, shown once."""
     membership, user, generated = orgs.add_member(
-        session=session, actor=actor, email=body.email, role=body.role, name=body.name, skills=body.skills,
+        session=session,
+        actor=actor,
+        email=body.email,
+        role=body.role,
+        name=body.name,
+        skills=body.skills,
         password=body.password,
     )
     return MemberCreated(**_member(membership, user).model_dump(), password=generated)
@@ -77,8 +90,9 @@ def get_member(user_id: int, actor: CurrentActor, session: SessionDep):
 @router.patch("/members/{user_id}", response_model=MemberPublic)
 def update_member(user_id: int, body: MemberUpdate, actor: CurrentActor, session: SessionDep):
     """Change a member's role or skills."""
-    membership, user = orgs.update_member(session=session, actor=actor, user_id=user_id, role=body.role,
-                                          skills=body.skills)
+    membership, user = orgs.update_member(
+        session=session, actor=actor, user_id=user_id, role=body.role, skills=body.skills
+    )
     return _member(membership, user)
 
 
@@ -102,7 +116,8 @@ def audit_log(
     """The organization's audit log, newest first (admins)."""
     OrgPolicy.read_audit(actor)
     limit = min(limit, settings.page_size_max)
-    events = audit.list_events(session=session, org_id=actor.org_id, limit=limit, before_id=before,
-                               action=action, since=since)
+    events = audit.list_events(
+        session=session, org_id=actor.org_id, limit=limit, before_id=before, action=action, since=since
+    )
     cursor = events[-1].id if len(events) == limit else None
     return Page[AuditEventPublic](items=events, next_cursor=cursor)

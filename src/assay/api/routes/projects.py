@@ -23,16 +23,20 @@ router = APIRouter(tags=["projects"])
 def _public(session, project: Project) -> ProjectPublic:  # type: ignore[no-untyped-def]
     schema = projects.schema_of(session=session, project=project)
     return ProjectPublic.model_validate(
-        {**{c: getattr(project, c) for c in ProjectPublic.model_fields if c != "label_schema"},
-         "label_schema": schema.to_dict()}
+        {
+            **{c: getattr(project, c) for c in ProjectPublic.model_fields if c != "label_schema"},
+            "label_schema": schema.to_dict(),
+        }
     )
 
 
 @router.get("/projects", response_model=list[ProjectPublic])
 def list_projects(actor: CurrentActor, session: SessionDep, include_archived: bool = False):
     """Projects of your organization."""
-    return [_public(session, p) for p in projects.list_projects(session=session, actor=actor,
-                                                               include_archived=include_archived)]
+    return [
+        _public(session, p)
+        for p in projects.list_projects(session=session, actor=actor, include_archived=include_archived)
+    ]
 
 
 @router.post("/projects", response_model=ProjectPublic, status_code=201)

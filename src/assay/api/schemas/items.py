@@ -43,8 +43,11 @@ class ImportReportPublic(Public):
 
 
 class ItemsCreate(Strict):
-    items: list[dict[str, Any]] = Field(min_length=1, max_length=10_000,
-                                        description="Rows as in a JSONL import: item fields, or data/meta/priority.")
+    items: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=10_000,
+        description="Rows as in a JSONL import: item fields, or data/meta/priority.",
+    )
 
 
 class TaskItem(Public):

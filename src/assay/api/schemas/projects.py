@@ -16,9 +16,13 @@ class ProjectCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=10_000)
     guidelines: str = Field("", max_length=200_000, description="Markdown shown to annotators.")
-    label_schema: dict[str, Any] | str = Field(description="The label schema as an object, JSON or YAML text.")
+    label_schema: dict[str, Any] | str = Field(
+        description="The label schema as an object, JSON or YAML text."
+    )
     overlap: int = Field(1, ge=1, le=100, description="Annotations wanted per item.")
-    lease_seconds: int = Field(600, ge=10, le=7 * 24 * 3600, description="How long an annotator holds an item.")
+    lease_seconds: int = Field(
+        600, ge=10, le=7 * 24 * 3600, description="How long an annotator holds an item."
+    )
     required_skills: list[str] = Field(default_factory=list, max_length=50)
     priority_order: Order = "priority"
 
