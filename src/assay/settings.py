@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from functools import cached_property
 from pathlib import Path
 
@@ -78,12 +80,16 @@ class Settings(BaseSettings):
                 "ASSAY_SECRET_KEY is not set. Set it to at least 32 random characters, or run with ASSAY_DEV=1."
             )
         path = self.home_dir / "secret_key"
-        if not path.exists():
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(48))
+        try:
+            # O_EXCL: when several workers start at once, exactly one writes the key; the rest read it.
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            for _ in range(50):
+                value = path.read_text().strip()
+                if value:
+                    return value.encode()
+                time.sleep(0.05)
+            raise ConfigurationError(f"{path} is empty; delete it to generate a new dev secret") from None
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
         return path.read_text().strip().encode()
-
-
-def get_settings() -> Settings:
-    """Settings from the environment (a fresh object each call, so tests can change the environment)."""
-    return Settings()

@@ -13,8 +13,6 @@ from assay.schema import LabelSchema, load_schema
 from assay.security.policies import Actor, ProjectPolicy
 from assay.services import audit
 
-PRIORITY_ORDERS = ("priority", "sequential", "random")
-
 
 def get_project(*, session: Session, actor: Actor, project_id: int) -> Project:
     """The project if it lies in the actor's organization; NotFound for unknown and foreign ids alike."""

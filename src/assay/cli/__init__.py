@@ -1,0 +1,1 @@
+"""The ``assay`` command line: run the server, administer the local database, and talk to a server."""
