@@ -1,0 +1,86 @@
+"""Dawid-Skene: one full confusion matrix per worker, fitted by EM from a majority-vote start."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from assay.errors import InvalidInput
+from assay.quality._base import Aggregator, label_worker_matrix, normalize_rows, softmax_rows, vote_matrix
+from assay.quality.labels import Labels
+
+__all__ = ["DawidSkene"]
+
+
+class DawidSkene(Aggregator):
+    r"""Dawid-Skene: every worker has a confusion matrix :math:`\pi^w_{kl} = P(y = l \mid z = k)`.
+
+    Model: :math:`P(z_i = k \mid y) \propto p_k \prod_{w \in W_i} \pi^w_{k, y_{iw}}`, fitted by
+    expectation-maximisation started from the (soft) majority vote. The M-step smooths every worker's expected
+    counts :math:`n^w_{kl}` with pseudo-counts, :math:`\pi^w_{kl} \propto n^w_{kl} + s\,\bar\pi_{kl} + \alpha`:
+    ``smoothing`` :math:`\alpha` on every cell, so no probability is ever 0 and a class a worker never saw
+    cannot break the log-likelihood, and ``shrinkage`` :math:`s` towards the pooled confusion matrix
+    :math:`\bar\pi` of all workers, so a worker with a handful of labels is assumed to behave like the
+    average worker until their own labels say otherwise (an empirical-Bayes Dirichlet prior; ``shrinkage=0``
+    gives plain additive smoothing). Iterations stop when the mean log-likelihood per label changes by less
+    than ``tol``, or at ``max_iter``.
+
+    Assumes workers answer independently given the true class, with a worker-specific but item-independent
+    confusion matrix. Dawid, A. P. & Skene, A. M. (1979), "Maximum likelihood estimation of observer
+    error-rates using the EM algorithm", JRSS C 28(1), 20-28.
+
+    Both EM steps are one sparse matrix product each over the (item, worker·K + answer) indicator matrix.
+
+    Learned: ``labels_``, ``probas_``, ``confusions_`` (workers × true class × answer, rows sum to 1),
+    ``priors_`` (Series by class), ``skills_`` (expected accuracy :math:`\sum_k p_k \pi^w_{kk}` by worker),
+    ``n_iter_``, ``loglik_history_``.
+
+    Example:
+        >>> from assay.quality import DawidSkene, Labels
+        >>> rows = [("t1", "w1", "a"), ("t1", "w2", "a"), ("t1", "w3", "b"),
+        ...         ("t2", "w1", "b"), ("t2", "w2", "b"), ("t2", "w3", "b")]
+        >>> DawidSkene().fit_predict(Labels.from_rows(rows)).to_dict()
+        {'t1': 'a', 't2': 'b'}
+    """
+
+    def __init__(
+        self, max_iter: int = 100, tol: float = 1e-5, smoothing: float = 0.01, shrinkage: float = 2.0
+    ) -> None:
+        if max_iter < 1 or tol < 0 or smoothing <= 0 or shrinkage < 0:
+            raise InvalidInput("need max_iter >= 1, tol >= 0, smoothing > 0 and shrinkage >= 0")
+        self.max_iter = max_iter
+        self.tol = tol
+        self.smoothing = smoothing
+        self.shrinkage = shrinkage
+
+    def _fit(self, labels: Labels) -> None:
+        k, n_workers = labels.n_classes, labels.n_workers
+        by_item = label_worker_matrix(labels)  # items × (worker·K + answer)
+        by_answer = by_item.T.tocsr()
+        probas = normalize_rows(vote_matrix(labels))
+        history: list[float] = []
+        for _ in range(self.max_iter):
+            # M-step: expected counts n[w, answer, true] in one product, smoothed, normalised per true class.
+            counts = (by_answer @ probas).reshape(n_workers, k, k)
+            pooled = counts.sum(axis=0)
+            pooled /= np.maximum(pooled.sum(axis=0, keepdims=True), 1e-300)
+            counts += self.shrinkage * pooled + self.smoothing
+            log_conf = np.log(counts) - np.log(counts.sum(axis=1, keepdims=True))
+            priors = np.maximum(probas.mean(axis=0), 1e-12)
+            # E-step: log posterior = log prior + sum of the workers' log confusion entries.
+            log_post = by_item @ log_conf.reshape(n_workers * k, k) + np.log(priors)
+            probas, log_norm = softmax_rows(log_post)
+            history.append(float(log_norm.sum()) / len(labels))
+            if len(history) > 1 and abs(history[-1] - history[-2]) < self.tol:
+                break
+        self.n_iter_ = len(history)
+        self.loglik_history_ = history
+        self.confusions_ = np.exp(log_conf).transpose(0, 2, 1)
+        self.priors_array_ = priors / priors.sum()
+        self.priors_ = pd.Series(
+            self.priors_array_, index=pd.Index(labels.label_names, name="label"), name="prior"
+        )
+        skills = np.einsum("wkk,k->w", self.confusions_, self.priors_array_)
+        self.skills_array_ = skills
+        self.skills_ = self._worker_series(labels, skills, "skill")
+        self._set_result(labels, probas)
