@@ -103,7 +103,8 @@ def test_better_than_chance_on_a_simulated_crowd(name: str, spammy_crowd) -> Non
 
 def test_registry_names_and_errors() -> None:
     assert set(AGGREGATORS) == {
-        "majority_vote", "weighted_majority_vote", "wawa", "dawid_skene", "one_coin_dawid_skene", "glad", "mace",
+        "majority_vote", "weighted_majority_vote", "wawa", "dawid_skene", "one_coin_dawid_skene",
+        "glad", "mace",
     }  # fmt: skip
     with pytest.raises(InvalidInput):
         make_aggregator("nope")

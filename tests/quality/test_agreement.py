@@ -10,7 +10,8 @@ from assay.errors import EmptyInput, InvalidInput
 from assay.quality import Labels, cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement
 
 NAN = math.nan
-# Krippendorff (2011), "Computing Krippendorff's alpha-reliability", section C: 4 coders × 12 units, missing data.
+# Krippendorff (2011), "Computing Krippendorff's alpha-reliability", section C: 4 coders × 12 units,
+# with missing data.
 KRIPPENDORFF_2011 = [
     [1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
     [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
@@ -96,7 +97,8 @@ def test_fleiss_from_labels_and_variable_raters() -> None:
 
 
 def test_cohen_kappa_textbook_example() -> None:
-    # 50 proposals, two readers: yes/yes 20, yes/no 5, no/yes 10, no/no 15 -> p_o = 0.7, p_e = 0.5, kappa = 0.4.
+    # 50 proposals, two readers: yes/yes 20, yes/no 5, no/yes 10, no/no 15;
+    # p_o = 0.7, p_e = 0.5, kappa = 0.4.
     a = ["yes"] * 25 + ["no"] * 25
     b = ["yes"] * 20 + ["no"] * 5 + ["yes"] * 10 + ["no"] * 15
     assert cohen_kappa(a, b) == pytest.approx(0.4)

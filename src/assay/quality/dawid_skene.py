@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 
 from assay.errors import InvalidInput
-from assay.quality._base import Aggregator, label_worker_matrix, normalize_rows, softmax_rows, vote_matrix
+from assay.quality._base import (
+    Aggregator,
+    column_mean,
+    label_worker_matrix,
+    normalize_rows,
+    softmax_rows,
+    vote_matrix,
+)
 from assay.quality.labels import Labels
 
 __all__ = ["DawidSkene"]
@@ -17,7 +24,8 @@ class DawidSkene(Aggregator):
 
     Model: :math:`P(z_i = k \mid y) \propto p_k \prod_{w \in W_i} \pi^w_{k, y_{iw}}`, fitted by
     expectation-maximisation started from the (soft) majority vote. The M-step smooths every worker's expected
-    counts :math:`n^w_{kl}` with pseudo-counts, :math:`\pi^w_{kl} \propto n^w_{kl} + s\,\bar\pi_{kl} + \alpha`:
+    counts :math:`n^w_{kl}` with pseudo-counts,
+    :math:`\pi^w_{kl} \propto n^w_{kl} + s\,\bar\pi_{kl} + \alpha`:
     ``smoothing`` :math:`\alpha` on every cell, so no probability is ever 0 and a class a worker never saw
     cannot break the log-likelihood, and ``shrinkage`` :math:`s` towards the pooled confusion matrix
     :math:`\bar\pi` of all workers, so a worker with a handful of labels is assumed to behave like the
@@ -66,7 +74,7 @@ class DawidSkene(Aggregator):
             pooled /= np.maximum(pooled.sum(axis=0, keepdims=True), 1e-300)
             counts += self.shrinkage * pooled + self.smoothing
             log_conf = np.log(counts) - np.log(counts.sum(axis=1, keepdims=True))
-            priors = np.maximum(probas.mean(axis=0), 1e-12)
+            priors = np.maximum(column_mean(probas), 1e-12)
             # E-step: log posterior = log prior + sum of the workers' log confusion entries.
             log_post = by_item @ log_conf.reshape(n_workers * k, k) + np.log(priors)
             probas, log_norm = softmax_rows(log_post)

@@ -31,9 +31,9 @@ class GLAD(Aggregator):
     log-likelihood Q with ``m_step_iter`` sweeps of safeguarded Newton steps, alternating all :math:`\alpha`
     (given :math:`\beta`, one concave problem per worker) and all :math:`\beta` (one problem per item), from
     the analytic gradient :math:`\partial Q / \partial x_r = P(z_i = y_r) - \sigma(x_r)` for
-    :math:`x_r = \alpha_w e^{\beta_i}`, summed with ``np.bincount``. Class priors are fixed, as in the paper and
-    crowd-kit: uniform, or ``priors`` (class name → probability). Stops when the mean log-likelihood per label
-    changes by less than ``tol``.
+    :math:`x_r = \alpha_w e^{\beta_i}`, summed with ``np.bincount``. Class priors are fixed, as in the paper
+    and crowd-kit: uniform, or ``priors`` (class name → probability). Stops when the mean log-likelihood per
+    label changes by less than ``tol``.
 
     Assumes independent answers given the true class, and errors that do not depend on the true class.
     Whitehill, Ruvolo, Wu, Bergsma & Movellan (2009), "Whose vote should count more: optimal integration of

@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 
 from assay.errors import InvalidInput
-from assay.quality._base import Aggregator, normalize_rows, vote_matrix
+from assay.quality._base import Aggregator, normalize_rows, row_argmax, row_max, row_sum, vote_matrix
 from assay.quality.labels import Labels
 
 __all__ = ["MajorityVote", "break_ties"]
@@ -22,11 +22,11 @@ def break_ties(scores: np.ndarray, tie_break: TieBreak = "lowest", seed: int | N
     class order), which is also crowd-kit's rule. ``"random"``: a tied class drawn uniformly with ``seed``.
     """
     if tie_break == "lowest":
-        return scores.argmax(axis=1)
+        return row_argmax(scores)
     if tie_break == "random":
-        best = scores >= scores.max(axis=1, keepdims=True)
+        best = scores >= row_max(scores)[:, None]
         draws = np.random.default_rng(seed).random(scores.shape)
-        return np.where(best, draws, -1.0).argmax(axis=1)
+        return row_argmax(np.where(best, draws, -1.0))
     raise InvalidInput(f"tie_break must be 'lowest' or 'random', not {tie_break!r}")
 
 
@@ -56,5 +56,5 @@ class MajorityVote(Aggregator):
 
     def _fit(self, labels: Labels) -> None:
         votes = vote_matrix(labels)
-        self.ties_ = (votes == votes.max(axis=1, keepdims=True)).sum(axis=1) > 1
+        self.ties_ = row_sum(votes == row_max(votes)[:, None]) > 1
         self._set_result(labels, normalize_rows(votes), break_ties(votes, self.tie_break, self.seed))

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from assay.errors import InvalidInput
-from assay.quality._base import Aggregator, normalize_rows, softmax_rows, vote_matrix
+from assay.quality._base import Aggregator, column_mean, normalize_rows, softmax_rows, vote_matrix
 from assay.quality.labels import Labels
 
 __all__ = ["OneCoinDawidSkene", "one_coin_log_posterior", "one_coin_logs"]
@@ -67,7 +67,7 @@ class OneCoinDawidSkene(Aggregator):
                 labels.worker, weights=probas[labels.item, labels.label], minlength=labels.n_workers
             )
             skills = (hits + self.smoothing) / (per_worker + k * self.smoothing)
-            priors = np.maximum(probas.mean(axis=0), 1e-12)
+            priors = np.maximum(column_mean(probas), 1e-12)
             log_right, log_wrong = one_coin_logs(skills, k)
             log_post = one_coin_log_posterior(
                 labels, log_right[labels.worker], log_wrong[labels.worker], np.log(priors)
