@@ -165,14 +165,15 @@ def run_real(root: Path, repeat: int, slow_cap: int) -> list[dict[str, Any]]:
             )
             row: dict[str, Any] = {"dataset": dataset, "method": name, "labels": len(labels)}
             row["assay acc"] = accuracy(model.labels_, truth)
-            row["crowd-kit acc"] = row["crowd-kit s"] = row["EM iterations assay / ck"] = None
+            row["crowd-kit acc"] = row["ck acc, rows sorted"] = None
             row["README ref"] = README.get((dataset, name))
-            row["assay s"] = seconds
+            row["assay s"], row["crowd-kit s"], row["speed-up"] = seconds, None, None
+            row["EM iterations assay / ck"] = None
             measured = crowdkit_run(name, frame) if name not in SLOW or len(labels) <= slow_cap else None
             if measured is not None:
                 row["crowd-kit s"], row["crowd-kit acc"] = measured[0], accuracy(measured[1], truth)
+                row["speed-up"] = measured[0] / seconds
                 row["EM iterations assay / ck"] = iterations(model, measured[2])
-            row["ck acc, rows sorted"] = None
             if name == "mace" and measured is not None:
                 # crowd-kit 1.4.2's MACE indexes workers' strategies by first appearance in one place and by
                 # sorted name in another; with rows sorted by (worker, label) both orders agree.
