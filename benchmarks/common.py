@@ -129,7 +129,12 @@ def build_world(url: str, secret: str, *, annotators: int, overlap: int = 1, ite
         engine.dispose()
 
 
-_VOCABULARY = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "service", "delivery", "was", "great", "awful", "fine", "slow", "fast", "cheap", "expensive", "friendly", "rude"]
+_VOCABULARY = [
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
+    "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "the",
+    "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "service", "delivery", "was", "great", "awful",
+    "fine", "slow", "fast", "cheap", "expensive", "friendly", "rude",
+]
 
 
 def _words(seed: int, n: int = 12) -> str:

@@ -49,7 +49,11 @@ def generate(path: Path, rows: int) -> float:
     """Write ``rows`` distinct items as JSON lines (text plus metadata); returns seconds taken."""
     import orjson
 
-    words = ["the", "service", "was", "quick", "and", "friendly", "but", "the", "food", "arrived", "cold", "and", "the", "bill", "was", "wrong", "again", "delivery", "courier", "parcel", "late", "early", "great", "awful", "fine", "support", "refund", "order", "app"]
+    words = [
+        "the", "service", "was", "quick", "and", "friendly", "but", "the", "food", "arrived", "cold", "and",
+        "the", "bill", "was", "wrong", "again", "delivery", "courier", "parcel", "late", "early", "great",
+        "awful", "fine", "support", "refund", "order", "app",
+    ]
     started = time.perf_counter()
     with open(path, "wb") as out:
         lines = []
@@ -185,6 +189,21 @@ def new_project(url: str, owner_id: int, org_id: int, name: str) -> int:
         engine.dispose()
 
 
+def analyze(url: str) -> None:
+    """Refresh planner statistics after the import (the product does not, yet: see README)."""
+    from sqlalchemy import text
+
+    from assay.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+    finally:
+        engine.dispose()
+
+
 def annotate(url: str, project_id: int, user_id: int, every: int) -> int:
     """Give every ``every``-th item one annotation, in plain SQL, so exports carry nested annotations."""
     from datetime import UTC, datetime
@@ -248,6 +267,8 @@ def run_db(db: str, args: argparse.Namespace, source: Path, home: Path) -> list[
             project_id = new_project(url, world.owner_id, world.org_id, "bench-http")
             result = http_import(url, secret, home, world.owner_token, project_id, source)
             add("import (HTTP upload)", result, "items/s", None)
+        if args.analyze:
+            analyze(url)
         labeled = annotate(url, world.project_id, world.owner_id, args.annotate_every)
         print(f"  {db}: {labeled:,} items given an annotation", file=sys.stderr)
         for fmt in args.formats.split(","):
@@ -262,6 +283,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--formats", default="jsonl,parquet", help="export formats, comma-separated")
     parser.add_argument("--annotate-every", type=int, default=10, help="every N-th item gets one annotation")
+    parser.add_argument("--analyze", action="store_true", help="run ANALYZE after the import, before exporting")
     parser.add_argument("--http", action="store_true", help="also import through the HTTP upload endpoint")
     parser.add_argument("--profile", type=Path, metavar="DIR", help="cProfile each phase into DIR (slower)")
     # Internal: run one phase in this process.
@@ -287,7 +309,7 @@ def main() -> int:
             print(f"running {db}…", file=sys.stderr)
             table += run_db(db, args, source, home)
     headers = ["database", "phase", "rows", "seconds", "rate", "peak RSS", "meets target"]
-    print(f"Ingest: {args.rows:,} rows; {machine_note()}\n")
+    print(f"Ingest: {args.rows:,} rows{', ANALYZE after the import' if args.analyze else ''}; {machine_note()}\n")
     print(markdown_table(headers, table))
     print(f"\nTargets (PostgreSQL): import >= {TARGETS['import']:,} items/s, export >= {TARGETS['export']:,} rows/s; "
           "peak RSS < 1 GiB everywhere.")
