@@ -26,7 +26,7 @@ def api_router() -> APIRouter:
         router.include_router(module.router)
 
     @router.get("/health", tags=["meta"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         """Liveness check; needs no credentials and touches no database."""
         return {"status": "ok", "version": __version__}
 
