@@ -76,6 +76,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # ty
         auto_migrate=False,
         reap_interval=0.0,
         max_body_bytes=256 * 1024,
+        job_workers=0,  # tests run jobs explicitly; tests/jobs starts its own worker
     )
 
 

@@ -44,8 +44,23 @@ class Settings(BaseSettings):
     reap_interval: float = Field(
         1.0, description="Seconds between sweeps that return expired leases to the pool."
     )
-    db_pool_size: int = Field(20, description="PostgreSQL connection-pool size per server process.")
+    db_pool_size: int = Field(
+        40,
+        description="PostgreSQL connections kept open per server process; match the 40 request threads, "
+        "since a connection beyond the pool is opened and closed per request.",
+    )
     access_log: bool = Field(False, description="Log every HTTP request (costs a few % of throughput).")
+    job_workers: int = Field(1, description="Background job threads per server process (0: run jobs elsewhere).")
+    job_poll_seconds: float = Field(1.0, description="How often an idle job worker looks for queued jobs.")
+    job_stale_seconds: float = Field(
+        120.0, description="A running job without a heartbeat for this long is taken over by another worker."
+    )
+    backend_allow_hosts: str = Field(
+        "", description="Model backend hosts (comma-separated) allowed even on private or link-local addresses."
+    )
+    backend_allow_loopback: bool = Field(
+        False, description="Allow model backends on loopback addresses (always allowed in dev mode)."
+    )
 
     @cached_property
     def home_dir(self) -> Path:

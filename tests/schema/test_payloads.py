@@ -53,7 +53,7 @@ def test_valid_payload_has_no_problems() -> None:
         ),
         (
             {"text": "x", "chat": [{"role": "user"}]},
-            ["field 'chat' message 0 must have a string 'role' and 'content'"],
+            ["field 'chat' [0].content: must be a string, got None"],
         ),
         (
             {"chat": {}},

@@ -31,10 +31,11 @@ class FlakyTransport(httpx.BaseTransport):
         if isinstance(injected, httpx.Response):
             return injected
         response = self.inner.handle_request(request)
+        # Read the body here: the test client may hand back a stream that only it knows how to consume.
+        body = response.read()
         if isinstance(injected, Exception):
-            response.read()
             raise injected  # the server did the work, but the reply is "lost"
-        return response
+        return httpx.Response(response.status_code, headers=response.headers, content=body, request=request)
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import threading
 from collections import Counter
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from assay.services import queue
-from assay.services.projects import get_project
+from assay.services.auth import Credentials
+from tests.factories import SECRET
 
 ANNOTATORS = 32
 ITEMS = 500
@@ -25,24 +25,24 @@ def test_32_annotators_overlap_3_every_item_exactly_3_distinct(org, engine):
     start = threading.Barrier(ANNOTATORS)
 
     def work(member) -> None:  # type: ignore[no-untyped-def]
-        actor = member.actor(org.org_id)
+        # The same per-request entry points the API calls (on PostgreSQL: the pipelined fast path).
+        creds = Credentials("token", member.token)
+        common = dict(key=SECRET, creds=creds, project_id=pid, reap_interval=1.0)
         try:
             start.wait()
-            with Session(engine, expire_on_commit=False) as session:
-                project = get_project(session=session, actor=actor, project_id=pid)
-                session.commit()
-                lease = queue.next_task(session=session, actor=actor, project=project)
-                while lease is not None:
-                    result = queue.submit(
-                        session=session,
-                        actor=actor,
-                        project=project,
-                        lease_id=lease.id,
-                        value={"sentiment": "neutral"},
-                        then_next=True,
-                    )
-                    counts[member.user_id] += 1
-                    lease = result.next
+            task = queue.serve_next(engine, **common)["task"]
+            while task is not None:
+                body = queue.serve_submit(
+                    engine,
+                    **common,
+                    lease_id=task["lease_id"],
+                    value={"sentiment": "neutral"},
+                    idempotency_key=None,
+                    then_next=True,
+                )
+                assert body["replayed"] is False
+                counts[member.user_id] += 1
+                task = body["task"]
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 

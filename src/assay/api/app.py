@@ -13,6 +13,12 @@ from assay import __version__
 from assay.api import errors
 from assay.api.middleware import BodyLimit, SecurityHeaders
 from assay.api.routes import auth, exports, items, orgs, projects, queue, tokens
+from assay.api.routes import jobs as job_routes
+from assay.api.routes import leaderboards as leaderboard_routes
+from assay.api.routes import quality as quality_routes
+from assay.api.routes import responses as response_routes
+from assay.api.routes import review as review_routes
+from assay.api.routes import rewards as reward_routes
 from assay.db import make_engine, upgrade
 from assay.settings import Settings
 
@@ -24,6 +30,12 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     for module in (auth, orgs, tokens, projects, items, queue, exports):
         router.include_router(module.router)
+    for module in (quality_routes, review_routes):
+        router.include_router(module.router)
+    for module in (response_routes, job_routes):
+        router.include_router(module.router)
+    router.include_router(leaderboard_routes.router)
+    router.include_router(reward_routes.router)
 
     @router.get("/health", tags=["meta"])
     async def health() -> dict[str, str]:
@@ -43,7 +55,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.auto_migrate:
             upgrade(engine)
+        from assay.jobs import Worker
+
+        workers = [Worker(engine, settings) for _ in range(settings.job_workers)]
+        for worker in workers:
+            worker.start()
         yield
+        for worker in workers:
+            worker.stop()
 
     app = FastAPI(
         title="assay",

@@ -60,6 +60,22 @@ def check_csrf(request: Request) -> None:
         raise PermissionDenied("cross-origin request refused")
 
 
+def credentials(request: Request) -> auth.Credentials:
+    """The credential a request carries (Bearer token, else session cookie with CSRF checks); 401 if none."""
+    ip, agent = client_ip(request), request.headers.get("user-agent")
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("use 'Authorization: Bearer <token>'")
+        return auth.Credentials("token", token.strip(), ip, agent)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        check_csrf(request)
+        return auth.Credentials("session", cookie, ip, agent)
+    raise Unauthenticated("authentication required: send an API token or log in")
+
+
 def get_actor(request: Request, session: SessionDep) -> Actor:
     """Who is calling: a Bearer API token, or a browser session cookie (with CSRF checks on writes)."""
     key: bytes = request.app.state.secret

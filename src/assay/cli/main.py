@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from assay.cli import admin, data, projects, server
+from assay.cli import admin, data, evaluate, llm, projects, server
+from assay.cli.quality import quality_app
 
 app = typer.Typer(
     name="assay",
@@ -21,6 +22,14 @@ app.add_typer(projects.project_app, name="project")
 app.command("import")(data.import_items)
 app.command()(data.export)
 app.command()(projects.status)
+app.command()(llm.generate)
+app.add_typer(llm.jobs_app, name="jobs")
+app.command()(llm.compare)
+app.command("export-training")(llm.export_training)
+app.command()(evaluate.leaderboard)
+app.command()(evaluate.contamination)
+app.add_typer(evaluate.reward_app, name="reward")
+app.add_typer(quality_app, name="quality")
 
 if __name__ == "__main__":
     app()

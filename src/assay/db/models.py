@@ -114,6 +114,18 @@ class Project(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A private prompt set (an evaluation project): only managers may export or browse its items.
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Quality settings (migration 0003): gold mixing, qualification, auto-pause, aggregation, overlap, review.
+    gold_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
+    qualification_size: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    qualification_pass: Mapped[float] = mapped_column(Float, default=0.8, server_default=text("0.8"))
+    pause_below: Mapped[float | None] = mapped_column(Float)  # running gold accuracy that pauses; None = off
+    pause_min_gold: Mapped[int] = mapped_column(Integer, default=10, server_default=text("10"))
+    aggregation: Mapped[str] = mapped_column(String(40), default="majority_vote", server_default="majority_vote")
+    confidence_threshold: Mapped[float | None] = mapped_column(Float)  # dynamic overlap below it; None = off
+    max_overlap: Mapped[int | None] = mapped_column(Integer)  # the most labels dynamic overlap asks for
+    review_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
 
 
 class ProjectSchema(Base):
@@ -166,6 +178,8 @@ class Item(Base):
     n_done: Mapped[int] = mapped_column(Integer, default=0)
     n_leased: Mapped[int] = mapped_column(Integer, default=0)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Labels asked for beyond the project's overlap by dynamic overlap (low consensus confidence; 0003).
+    extra_overlap: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class Assignment(Base):
@@ -237,4 +251,178 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     details: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+
+# -- Quality (migration 0003) ---------------------------------------------------------------------------
+
+
+class ItemGold(Base):
+    """An item's known answer. Its own table, so nothing that serialises items can leak it by accident."""
+
+    __tablename__ = "item_gold"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    value: Mapped[dict[str, Any]] = mapped_column(Json)  # answers by question name, schema-validated
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AnnotatorState(Base):
+    """An annotator's standing in a project: qualification, pause and reinstatement, running gold score."""
+
+    __tablename__ = "annotator_states"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), default="active")  # qualifying|active|failed|paused
+    # Gold answers since qualification started or the last reinstatement; they decide pass and pause.
+    run_count: Mapped[int] = mapped_column(Integer, default=0)
+    run_correct: Mapped[int] = mapped_column(Integer, default=0)
+    qualified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    reinstated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reinstated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Consensus(Base):
+    """The label inferred for one question of one item, how sure the method is, and from how many labels."""
+
+    __tablename__ = "consensus"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    question: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    value: Mapped[Any] = mapped_column(Json)
+    confidence: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(40))
+    n_labels: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AnnotatorReliability(Base):
+    """Per annotator and question ("" = all questions): agreement with consensus, confusions, gold, reviews."""
+
+    __tablename__ = "annotator_reliability"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    question: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n_labels: Mapped[int] = mapped_column(Integer, default=0)
+    agreed: Mapped[int] = mapped_column(Integer, default=0)  # labels equal to the consensus
+    skill: Mapped[float | None] = mapped_column(Float)  # the aggregator's own estimate, where it has one
+    confusion: Mapped[dict[str, Any] | None] = mapped_column(Json)  # {"classes": [...], "matrix": [[...]]}
+    gold_count: Mapped[int] = mapped_column(Integer, default=0)
+    gold_correct: Mapped[int] = mapped_column(Integer, default=0)
+    reviews_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    reviews_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    reviews_corrected: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QualityState(Base):
+    """When a project's consensus was last computed, and what it had seen (to tell whether it is stale)."""
+
+    __tablename__ = "quality_states"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Newest annotation time the last run saw: a newer annotation makes it stale, with no write per submit.
+    watermark: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dirty: Mapped[bool] = mapped_column(Boolean, default=True)  # set by reviews, gold and setting changes
+    summary: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # agreement per question, counts
+
+
+class Review(Base):
+    """A reviewer's verdict on one annotation: accept, reject (the item goes back to the pool) or correct."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_project_created", "project_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    annotation_id: Mapped[int] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    annotator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verdict: Mapped[str] = mapped_column(String(10))  # accept | reject | correct
+    corrected_value: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+# -- LLM data (migration 0004) -------------------------------------------------------------------------
+
+
+class Job(Base):
+    """A durable background job (generate, ...); workers claim queued ones atomically from this table."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_claim", "status", "id"),
+        Index("ix_jobs_project", "project_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), default="queued")  # queued|running|done|failed|cancelled
+    params: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # never secrets: keys come from env
+    result: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
+    progress_failed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(100))  # host:pid:thread of the claimant
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # claims so far (a stale job is re-claimed)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ModelResponse(Base):
+    """One model's answer to an item's conversation; failed calls are kept with their error."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        UniqueConstraint("item_id", "model", "model_version"),
+        Index("ix_responses_project", "project_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(200))
+    model_version: Mapped[str] = mapped_column(String(100), default="")  # "" not NULL: part of the unique key
+    content: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="ok")  # ok | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RewardModel(Base):
+    """A reward model trained on a project's preferences: its head weights, held-out metrics and provenance."""
+
+    __tablename__ = "reward_models"
+    __table_args__ = (Index("ix_reward_models_project", "project_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(40))  # e.g. "embedding-bt" (frozen encoder + linear head)
+    encoder: Mapped[str] = mapped_column(String(100))
+    n_pairs: Mapped[int] = mapped_column(Integer)
+    metrics: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # held-out accuracy, ECE, Brier
+    artefact: Mapped[dict[str, Any]] = mapped_column(Json)  # the trained head; small enough to live in a row
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -6,11 +6,16 @@ time inside ``BEGIN IMMEDIATE``, which already serialises writers.
 
 Invariant kept by every function here, in the caller's transaction: for each item,
 ``n_done`` = its submitted annotations through the queue, ``n_leased`` = its leases in status ``leased``,
-``n_done + n_leased <= overlap`` whenever a lease is handed out, and ``complete`` = ``n_done >= overlap``.
+``n_done + n_leased <= overlap + extra_overlap`` whenever a lease is handed out, and ``complete`` =
+``n_done >= overlap + extra_overlap``. ``extra_overlap`` is the per-item top-up of dynamic overlap (0 unless
+consensus is unsure). Two quality exceptions: a gold item stays ``complete`` (out of the regular pool; the
+queue hands gold out separately, once per person), hence ``complete OR ...`` on submit; and a review that
+rejects an annotation turns its assignment to ``rejected`` and takes it out of ``n_done`` (services/review).
 """
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +51,11 @@ def _pg(conn: Connection) -> bool:
 
 def _user_lock_key(project_id: int, user_id: int) -> int:
     return zlib.crc32(f"lease:{project_id}:{user_id}".encode())
+
+
+def psycopg_style(sql: str) -> str:
+    """The same SQL with ``:name`` parameters written as psycopg's ``%(name)s`` (``::`` casts kept)."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
 
 
 # --- reclaiming expired leases -------------------------------------------------------------------
@@ -97,7 +107,7 @@ ORDER BY a.id LIMIT 1
 
 _CANDIDATES = """
 SELECT i.id FROM items i
-WHERE i.project_id = :p AND {open} AND i.n_done + i.n_leased < :overlap
+WHERE i.project_id = :p AND {open} AND i.n_done + i.n_leased < :overlap + i.extra_overlap
   AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.user_id = :u)
 ORDER BY {order} LIMIT 1
 """
@@ -165,7 +175,7 @@ WITH a AS (
   RETURNING id, item_id, leased_at
 ), i AS (
   UPDATE items SET n_leased = items.n_leased - 1, n_done = items.n_done + 1,
-                   complete = items.n_done + 1 >= :overlap
+                   complete = items.complete OR items.n_done + 1 >= :overlap + items.extra_overlap
   FROM a WHERE items.id = a.item_id RETURNING items.id
 ), ins AS (
   INSERT INTO annotations (project_id, item_id, user_id, assignment_id, value, schema_version,
@@ -238,7 +248,7 @@ def submit_leased(
     conn.execute(
         text(
             "UPDATE items SET n_leased = n_leased - 1, n_done = n_done + 1, "
-            "complete = (n_done + 1 >= :overlap) WHERE id = :i"
+            "complete = (complete OR n_done + 1 >= :overlap + extra_overlap) WHERE id = :i"
         ),
         {"i": item_id, "overlap": overlap},
     )
@@ -283,8 +293,9 @@ def submit_reclaimed(
     """Accept work on a lease that expired and was reclaimed, if the item still has room; else None."""
     room = conn.execute(
         text(
-            "UPDATE items SET n_done = n_done + 1, complete = (n_done + 1 >= :overlap) "
-            "WHERE id = :i AND n_done + n_leased < :overlap RETURNING id"
+            "UPDATE items SET n_done = n_done + 1, "
+            "complete = (complete OR n_done + 1 >= :overlap + extra_overlap) WHERE id = :i "
+            "AND n_done + n_leased < :overlap + extra_overlap RETURNING id"
         ),
         {"i": item_id, "overlap": overlap},
     ).first()
@@ -313,3 +324,117 @@ def release(conn: Connection, *, lease_id: int, user_id: int, project_id: int, n
         return None
     conn.execute(text("UPDATE items SET n_leased = n_leased - 1 WHERE id = :i"), {"i": row[0]})
     return row[0]
+
+
+# --- PostgreSQL: a whole labeling step in one round trip -----------------------------------------
+#
+# ``cycle_pg`` sends, in one psycopg pipeline: the periodic sweep (when due), the annotator's advisory lock,
+# the submit statement, the lease statement, and COMMIT. Each statement takes its snapshot after the previous
+# one finished, so the lock is held before the current lease is looked up (a double click cannot take two
+# leases) and the lease statement sees whether the submit happened. Submit and lease stay two statements:
+# within one statement PostgreSQL may lock the newly picked item before the submitted one, and two
+# annotators doing that crosswise deadlock. With the request's credential lookup: two round trips.
+
+
+def _lease_ctes(order: str, *, after_submit: bool) -> str:
+    # After a submit: lease only if this very submit happened (the lease was finished at this ``now``).
+    gate = (
+        "AND EXISTS (SELECT 1 FROM assignments f WHERE f.id = :lease AND f.user_id = :u"
+        " AND f.status = 'submitted' AND f.finished_at = :now)"
+        if after_submit
+        else ""
+    )
+    return f"""
+cur AS (
+  SELECT c.id, c.item_id, c.expires_at FROM assignments c
+  WHERE c.project_id = :p AND c.user_id = :u AND c.status = 'leased' AND c.expires_at > :now {gate}
+  ORDER BY c.id LIMIT 1
+), pick AS (
+  SELECT i.id, i.payload FROM items i
+  WHERE i.project_id = :p AND NOT i.complete AND i.n_done + i.n_leased < :overlap + i.extra_overlap
+    AND NOT EXISTS (SELECT 1 FROM assignments x WHERE x.item_id = i.id AND x.user_id = :u)
+    AND NOT EXISTS (SELECT 1 FROM cur) {gate}
+  ORDER BY {ORDERS[order]} LIMIT 1 FOR UPDATE OF i SKIP LOCKED
+), took AS (
+  UPDATE items SET n_leased = items.n_leased + 1 FROM pick WHERE items.id = pick.id RETURNING items.id
+), leased AS (
+  INSERT INTO assignments (project_id, item_id, user_id, status, leased_at, expires_at)
+  SELECT :p, took.id, :u, 'leased', :now, :exp FROM took RETURNING id, item_id, expires_at
+), nxt AS (
+  SELECT leased.id, leased.item_id, leased.expires_at, pick.payload FROM leased JOIN pick ON pick.id = leased.item_id
+  UNION ALL
+  SELECT cur.id, cur.item_id, cur.expires_at, i.payload FROM cur JOIN items i ON i.id = cur.item_id
+)"""
+
+
+_FINISH_CTES = """
+fin AS (
+  UPDATE assignments SET status = 'submitted', finished_at = :now
+  WHERE id = :lease AND user_id = :u AND project_id = :p AND status = 'leased'
+  RETURNING id, item_id, leased_at
+), cnt AS (
+  UPDATE items SET n_leased = items.n_leased - 1, n_done = items.n_done + 1,
+                   complete = items.complete OR items.n_done + 1 >= :overlap + items.extra_overlap
+  FROM fin WHERE items.id = fin.item_id
+), ann AS (
+  INSERT INTO annotations (project_id, item_id, user_id, assignment_id, value, schema_version,
+                           lead_seconds, idempotency_key, created_at)
+  SELECT :p, fin.item_id, :u, fin.id, CAST(:value AS jsonb), :sv, :now - fin.leased_at, :key, :created FROM fin
+  RETURNING id, item_id, lead_seconds
+), aud AS (
+  INSERT INTO audit_events (org_id, actor_id, action, object_type, object_id, ip, user_agent, details, created_at)
+  SELECT :org, :u, 'annotation.create', 'annotation', CAST(ann.id AS varchar), :ip, :agent,
+         jsonb_build_object('item_id', ann.item_id, 'lease_id', :lease), :created FROM ann
+)"""
+
+# Payloads come back as JSON text, to be passed through to the client without decoding.
+_NEXT_PG = {
+    (order, after_submit): psycopg_style(
+        "WITH" + _lease_ctes(order, after_submit=after_submit)
+        + " SELECT id, item_id, expires_at, CAST(payload AS text) FROM nxt LIMIT 1"
+    )
+    for order in ORDERS
+    for after_submit in (False, True)
+}
+_SUBMIT_PG_RAW = psycopg_style("WITH" + _FINISH_CTES + " SELECT ann.id, ann.item_id, ann.lead_seconds FROM ann")
+_REAP_PG_RAW = psycopg_style(str(_REAP_PG))
+_LOCK_PG_RAW = "SELECT pg_advisory_xact_lock(%(k)s)"
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    """What one PostgreSQL round trip did: the annotation written (if a submit) and the lease handed out."""
+
+    submitted: Submitted | None
+    lease: tuple[int, int, float, str] | None  # id, item id, expires at, payload as JSON text
+
+
+def cycle_pg(
+    pg: Any,
+    *,
+    project_id: int,
+    user_id: int,
+    order: str,
+    params: dict[str, Any],
+    submit: bool,
+    then_next: bool,
+    reap: bool,
+) -> Cycle:
+    """Submit and/or lease in one pipelined round trip on a psycopg connection, then commit.
+
+    ``params`` holds ``p u org overlap now exp`` and, for a submit, ``lease value sv key created ip agent``.
+    A submit that finds no lease in status ``leased`` writes nothing and leases nothing (``submitted`` None).
+    """
+    if reap:
+        lock = zlib.crc32(f"reap:{project_id}".encode())
+        pg.execute(_REAP_PG_RAW, {"p": project_id, "now": params["now"], "lock": lock})
+    pg.execute(_LOCK_PG_RAW, {"k": _user_lock_key(project_id, user_id)})
+    submitted = pg.execute(_SUBMIT_PG_RAW, params) if submit else None
+    leased = pg.execute(_NEXT_PG[order, submit], params) if then_next or not submit else None
+    pg.commit()
+    done = submitted.fetchone() if submitted is not None else None
+    row = leased.fetchone() if leased is not None else None
+    return Cycle(
+        Submitted(done[0], done[1], done[2]) if done else None,
+        (row[0], row[1], row[2], row[3]) if row else None,
+    )

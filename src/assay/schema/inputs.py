@@ -5,7 +5,8 @@ Payload types (a new type is one more entry in ``PAYLOAD_CHECKS``):
 * ``text``: a string;
 * ``url`` and ``image``: a string with a URL scheme (``https://...``, ``s3://...``, ``data:...``) or an
   absolute path (``/media/cat.png``);
-* ``conversation``: a list of ``{"role": str, "content": str}`` messages;
+* ``conversation``: a list of ``{"role": str, "content": str}`` messages (chat rules in ``assay.schema.llm``);
+* ``responses``: a list of ``{"content": str}`` model responses to judge;
 * ``json``: any JSON value.
 """
 
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from assay.schema._base import Name
+from assay.schema.llm import conversation_problems, response_problems
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+|/\S*")
 
@@ -37,17 +39,22 @@ def _url(value: Any) -> str | None:
     )
 
 
+def _first(problems: list[tuple[str, str]]) -> str | None:
+    # "[2].role: unknown role 'bot'": the import names the field messages[2].role (see item_rows).
+    if not problems:
+        return None
+    path, problem = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{path}: {problem}{more}" if path else problem + more
+
+
 def _conversation(value: Any) -> str | None:
-    if not isinstance(value, list):
-        return "must be a list of messages with 'role' and 'content'"
-    for index, message in enumerate(value):
-        if not (
-            isinstance(message, dict)
-            and isinstance(message.get("role"), str)
-            and isinstance(message.get("content"), str)
-        ):
-            return f"message {index} must have a string 'role' and 'content'"
-    return None
+    # Strict chat rules (roles, empty turns, tool calls) live with the chat question kinds.
+    return _first(conversation_problems(value, field=""))
+
+
+def _responses(value: Any) -> str | None:
+    return _first(response_problems(value, field=""))
 
 
 def _json(value: Any) -> str | None:
@@ -59,6 +66,7 @@ PAYLOAD_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "url": _url,
     "image": _url,
     "conversation": _conversation,
+    "responses": _responses,
     "json": _json,
 }
 """Input type -> check returning a problem (without the field name) or None."""

@@ -11,6 +11,7 @@ from assay.errors import SchemaError
 from assay.schema._base import QuestionBase, ValueContext, show
 from assay.schema.choices import MultiChoice, Ranking, SingleChoice
 from assay.schema.inputs import InputField
+from assay.schema.llm import LLM_QUESTION_TYPES
 from assay.schema.scales import Pairwise, Rating
 from assay.schema.text import FreeText, Relations, Spans
 
@@ -24,6 +25,7 @@ QUESTION_TYPES: tuple[type[QuestionBase], ...] = (
     Rating,
     Ranking,
     Pairwise,
+    *LLM_QUESTION_TYPES,
 )
 Question = Annotated[Union[QUESTION_TYPES], Field(discriminator="kind")]  # noqa: UP007
 QUESTION_KINDS: tuple[str, ...] = tuple(

@@ -66,16 +66,18 @@ class Rating(QuestionBase):
 class Pairwise(QuestionBase):
     """Which of two responses is better.
 
-    Value: ``{"choice": "A" | "B" | "tie", "strength": 1..3 | None, "rationale": str | None}``; a plain
-    ``"A"``, ``"B"`` or ``"tie"`` (any case) is accepted and normalised to that form. ``"tie"`` only with
-    ``allow_tie``; ``strength`` (how much better, 1 slightly .. 3 much) only for A or B.
+    Value: ``{"choice": "A" | "B" | "tie" | "both_bad", "strength": 1..3 | None, "rationale": str | None}``;
+    a plain ``"A"``, ``"B"``, ``"tie"`` or ``"both_bad"`` (any case) is accepted and normalised to that form.
+    ``"tie"`` only with ``allow_tie``, ``"both_bad"`` only with ``allow_both_bad``; ``strength`` (how much
+    better, 1 slightly .. 3 much) only for A or B.
     """
 
     kind: Literal["pairwise"] = "pairwise"
     allow_tie: bool = False
+    allow_both_bad: bool = False
 
     def _choices(self) -> tuple[str, ...]:
-        return ("A", "B", "tie") if self.allow_tie else ("A", "B")
+        return ("A", "B") + (("tie",) if self.allow_tie else ()) + (("both_bad",) if self.allow_both_bad else ())
 
     def check_value(self, value: Any, ctx: ValueContext) -> Any:
         if isinstance(value, str):
@@ -94,13 +96,15 @@ class Pairwise(QuestionBase):
             ctx.problem(self.name, ("choice",), "a choice is required")
         else:
             hint = "" if self.allow_tie or str(choice).lower() != "tie" else " (ties are not allowed)"
+            if not self.allow_both_bad and str(choice).lower() == "both_bad":
+                hint = " (both_bad is not allowed)"
             ctx.problem(
                 self.name, ("choice",), f"{show(choice)} is not one of {', '.join(self._choices())}{hint}"
             )
         if strength is not None:
             if not is_int(strength) or not 1 <= strength <= 3:
                 ctx.problem(self.name, ("strength",), f"strength must be 1, 2 or 3, got {show(strength)}")
-            elif choice == "tie":
+            elif choice in ("tie", "both_bad"):
                 ctx.problem(self.name, ("strength",), "strength only applies when A or B is chosen")
         if rationale is not None and not isinstance(rationale, str):
             ctx.problem(self.name, ("rationale",), f"rationale must be text, got {show(rationale)}")

@@ -24,12 +24,15 @@ from assay.sdk._models import (
     Annotation,
     AnnotatorStats,
     AuditEvent,
+    ComparisonsReport,
     ImportReport,
     Item,
     ItemDetail,
+    Job,
     Me,
     Member,
     MemberCreated,
+    ModelResponse,
     Org,
     Progress,
     Project,
@@ -41,6 +44,9 @@ from assay.sdk._models import (
 )
 
 __all__ = [
+    "ComparisonsReport",
+    "Job",
+    "ModelResponse",
     "Annotation",
     "AnnotatorStats",
     "ApiError",

@@ -15,6 +15,7 @@ import httpx
 
 from assay.sdk._files import CHUNK, PathOrFile, Progress, file_size, name_of, read_chunks
 from assay.sdk._http import MASK, Http
+from assay.sdk._llm import LLMMethods
 from assay.sdk._models import (
     AnnotatorStats,
     AuditEvent,
@@ -26,6 +27,7 @@ from assay.sdk._models import (
     MemberCreated,
     Org,
     Project,
+    RewardModel,
     SchemaVersion,
     SubmitResult,
     Task,
@@ -35,6 +37,7 @@ from assay.sdk._models import (
 from assay.sdk._models import (
     Progress as ProjectProgress,
 )
+from assay.sdk._quality import QualityMethods
 
 ExportFormat = Literal["jsonl", "parquet"]
 ExportStatus = Literal["all", "complete", "incomplete", "annotated", "unannotated"]
@@ -45,7 +48,7 @@ def _when(moment: datetime | str | None) -> str | None:
     return moment.isoformat() if isinstance(moment, datetime) else moment
 
 
-class Client:
+class Client(LLMMethods, QualityMethods):
     """A connection to an assay server as one user (their API token).
 
     >>> client = Client("http://127.0.0.1:8000", token="assay_...")       # doctest: +SKIP
@@ -325,6 +328,82 @@ class Client:
             for line in response.iter_lines():
                 if line.strip():
                     yield json.loads(line)
+
+    # -- evaluation: leaderboards, contamination, reward models, active comparisons ----------------------
+
+    def leaderboard(
+        self, project_id: int, *, style: bool = False, method: Literal["newton", "mm"] = "newton",
+        n_bootstrap: int = 100, question: str | None = None,
+    ) -> dict[str, Any]:
+        """Bradley-Terry ratings with 95% intervals, win rates and categories from pairwise judgments."""
+        params = {"style": style, "method": method, "n_bootstrap": n_bootstrap, "question": question}
+        return self._http.json("GET", f"/projects/{project_id}/leaderboard", params=params)
+
+    def leaderboard_csv(
+        self, project_id: int, *, style: bool = False, method: Literal["newton", "mm"] = "newton",
+        n_bootstrap: int = 100, question: str | None = None,
+    ) -> str:
+        """The leaderboard (overall and per category) as CSV text."""
+        params = {"format": "csv", "style": style, "method": method, "n_bootstrap": n_bootstrap,
+                  "question": question}
+        return self._http.request("GET", f"/projects/{project_id}/leaderboard", params=params).text
+
+    def check_contamination(
+        self, project_id: int, prompts: list[str] | None = None, *, prompt_project_id: int | None = None,
+        threshold: float = 0.8,
+    ) -> dict[str, Any]:
+        """Prompts (or another project's) found exactly or nearly in this project's exportable texts."""
+        body = {"prompts": prompts, "prompt_project_id": prompt_project_id, "threshold": threshold}
+        return self._http.json("POST", f"/projects/{project_id}/contamination",
+                               json={k: v for k, v in body.items() if v is not None}, retry=True)
+
+    def train_reward_model(
+        self, project_id: int, *, name: str | None = None, encoder: str | None = None, l2: float = 1.0,
+        holdout: float = 0.2, seed: int = 0,
+    ) -> RewardModel:
+        """Train a reward model on the project's preferences; ``.metrics`` holds held-out accuracy, ECE, Brier."""
+        body = {"name": name, "encoder": encoder, "l2": l2, "holdout": holdout, "seed": seed}
+        return RewardModel.model_validate(self._http.json(
+            "POST", f"/projects/{project_id}/reward-models", json={k: v for k, v in body.items() if v is not None},
+            retry=False,
+        ))  # fmt: skip
+
+    def start_reward_model_training(
+        self, project_id: int, *, name: str | None = None, encoder: str | None = None, l2: float = 1.0,
+        holdout: float = 0.2, seed: int = 0,
+    ) -> dict[str, Any]:
+        """Queue training as a background job; the finished job's ``result["reward_model_id"]`` names the model."""
+        body = {"name": name, "encoder": encoder, "l2": l2, "holdout": holdout, "seed": seed}
+        return self._http.json("POST", f"/projects/{project_id}/reward-models/jobs",
+                               json={k: v for k, v in body.items() if v is not None}, retry=False)
+
+    def reward_models(self, project_id: int) -> list[RewardModel]:
+        """The project's reward models, newest first."""
+        rows = self._http.json("GET", f"/projects/{project_id}/reward-models")
+        return [RewardModel.model_validate(row) for row in rows]
+
+    def reward_model(self, project_id: int, reward_model_id: int) -> RewardModel:
+        """One reward model with its metrics."""
+        return RewardModel.model_validate(
+            self._http.json("GET", f"/projects/{project_id}/reward-models/{reward_model_id}")
+        )
+
+    def score_responses(
+        self, project_id: int, reward_model_id: int, pairs: list[tuple[str, str]]
+    ) -> list[float]:
+        """Rewards of ``(prompt, response)`` pairs under a trained reward model."""
+        body = {"items": [{"prompt": p, "response": r} for p, r in pairs]}
+        return self._http.json("POST", f"/projects/{project_id}/reward-models/{reward_model_id}/score",
+                               json=body, retry=True)["scores"]
+
+    def next_comparisons(
+        self, project_id: int, k: int = 10, *, reward_model_id: int | None = None,
+        strategy: str = "uncertainty", create: bool = False, **options: Any,
+    ) -> dict[str, Any]:
+        """The pairs most worth judging next; ``create=True`` queues them as comparison items."""
+        body = {"k": k, "reward_model_id": reward_model_id, "strategy": strategy, "create": create, **options}
+        return self._http.json("POST", f"/projects/{project_id}/comparisons/next",
+                               json={k_: v for k_, v in body.items() if v is not None}, retry=not create)
 
 
 def _copy(response: httpx.Response, out: IO[bytes], total: int | None, progress: Progress | None) -> int:

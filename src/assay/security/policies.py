@@ -69,7 +69,9 @@ class ItemPolicy:
     """Items: managers import and export; reviewers browse; annotators only through their leases."""
 
     @staticmethod
-    def browse(actor: Actor) -> None:
+    def browse(actor: Actor, private: bool = False) -> None:
+        if private:
+            _require(actor, "manager", "browsing a private prompt set")
         _require(actor, "reviewer", "browsing items")
 
     @staticmethod
@@ -92,6 +94,26 @@ class QueuePolicy:
             raise PermissionDenied(f"this project needs the skills {', '.join(missing)}", details=missing)
 
 
+class QualityPolicy:
+    """Quality: reviewers and up read figures and review; managers set gold and reinstate annotators."""
+
+    @staticmethod
+    def read(actor: Actor) -> None:
+        _require(actor, "reviewer", "viewing quality figures")
+
+    @staticmethod
+    def review(actor: Actor) -> None:
+        _require(actor, "reviewer", "reviewing annotations")
+
+    @staticmethod
+    def manage_gold(actor: Actor) -> None:
+        _require(actor, "manager", "managing gold answers")
+
+    @staticmethod
+    def manage_annotators(actor: Actor) -> None:
+        _require(actor, "manager", "pausing or reinstating annotators")
+
+
 class TokenPolicy:
     """API tokens belong to their user; admins may revoke anyone's in their organization."""
 
@@ -99,3 +121,19 @@ class TokenPolicy:
     def revoke(actor: Actor, owner_id: int) -> None:
         if owner_id != actor.user_id:
             _require(actor, "admin", "revoking another member's token")
+
+
+class ResponsePolicy:
+    """Model responses and the jobs that make them: managers only (annotators see anonymised task payloads)."""
+
+    @staticmethod
+    def manage(actor: Actor) -> None:
+        _require(actor, "manager", "managing model responses")
+
+
+class JobPolicy:
+    """Background jobs: managers start, watch and cancel them."""
+
+    @staticmethod
+    def manage(actor: Actor) -> None:
+        _require(actor, "manager", "managing jobs")

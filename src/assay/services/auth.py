@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+import orjson
+from sqlalchemy import Connection, DateTime, select, text, update
 from sqlalchemy.orm import Session
 
 from assay.db.models import ApiToken, Membership, User, WebSession, utcnow
@@ -133,9 +136,130 @@ def actor_from_session(
 
 def _aware(moment):  # type: ignore[no-untyped-def]
     # SQLite hands back naive datetimes; everything assay writes is UTC.
-    from datetime import UTC
-
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- the labeling hot path: credential, member and project in one query ------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a request presented: an API token (``kind="token"``) or a browser-session cookie (``"session"``)."""
+
+    kind: str
+    secret: str
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueProject:
+    """The project settings the labeling queue needs, read together with the caller's credentials."""
+
+    id: int
+    org_id: int
+    overlap: int
+    lease_seconds: int
+    required_skills: tuple[str, ...]
+    priority_order: str
+    schema_version: int
+    archived: bool
+    # Quality (issue 3): gold mixing, qualification, dynamic overlap, and the caller's standing here.
+    gold_rate: float = 0.0
+    qualification_size: int = 0
+    dynamic_overlap: bool = False
+    standing: str | None = None  # qualifying | active | failed | paused; None: never scored here
+
+    @property
+    def quality(self) -> bool:
+        """True when the queue must mix in gold (gold rate or qualification): the reference path."""
+        return self.gold_rate > 0 or self.qualification_size > 0
+
+
+_MEMBER_PROJECT = """
+SELECT {ident} AS token_id, {stamp} AS stamp, u.id, u.email, m.org_id, m.role, m.skills,
+       p.id, p.overlap, p.lease_seconds, p.required_skills, p.priority_order, p.schema_version,
+       p.archived_at IS NOT NULL,
+       p.gold_rate, p.qualification_size, p.confidence_threshold IS NOT NULL AND p.max_overlap > p.overlap,
+       s.status
+FROM {table} c
+JOIN users u ON u.id = c.user_id AND u.is_active
+JOIN memberships m ON m.user_id = c.user_id AND m.org_id = c.org_id
+LEFT JOIN projects p ON p.id = :pid AND p.org_id = c.org_id
+LEFT JOIN annotator_states s ON s.project_id = p.id AND s.user_id = u.id
+WHERE c.token_hash = :h {live}
+"""
+MEMBER_PROJECT_SQL = {
+    "token": _MEMBER_PROJECT.format(
+        ident="c.id", stamp="c.last_used_at", table="api_tokens", live="AND c.revoked_at IS NULL"
+    ),
+    "session": _MEMBER_PROJECT.format(ident="NULL", stamp="c.expires_at", table="web_sessions", live=""),
+}
+_MEMBER_PROJECT_TEXT = {
+    kind: text(sql).columns(stamp=DateTime(timezone=True)) for kind, sql in MEMBER_PROJECT_SQL.items()
+}
+TOUCH_TOKEN_SQL = "UPDATE api_tokens SET last_used_at = :now WHERE id = :id"
+
+
+def _listed(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str | bytes):
+        value = orjson.loads(value)
+    return tuple(value or ())
+
+
+def member_and_project(
+    row: Any, creds: Credentials, project_id: int, now: datetime
+) -> tuple[Actor, QueueProject, bool]:
+    """Turn a ``MEMBER_PROJECT_SQL`` row into (actor, project, token needs a last-used stamp), or raise."""
+    if row is None:
+        if creds.kind == "token":
+            raise Unauthenticated("invalid or revoked API token")
+        raise Unauthenticated("your session has ended; log in again")
+    token_id, stamp = row[0], row[1]
+    if creds.kind == "session" and (stamp is None or _aware(stamp) < now):
+        raise Unauthenticated("your session has ended; log in again")
+    actor = Actor(
+        user_id=row[2],
+        org_id=row[4],
+        role=row[5],
+        email=row[3],
+        skills=_listed(row[6]),
+        token_id=token_id,
+        ip=creds.ip,
+        user_agent=creds.user_agent,
+    )
+    if row[7] is None:
+        raise NotFound(f"project {project_id} not found")
+    project = QueueProject(
+        id=row[7],
+        org_id=row[4],
+        overlap=row[8],
+        lease_seconds=row[9],
+        required_skills=_listed(row[10]),
+        priority_order=row[11],
+        schema_version=row[12],
+        archived=bool(row[13]),
+        gold_rate=row[14] or 0.0,
+        qualification_size=row[15] or 0,
+        dynamic_overlap=bool(row[16]),
+        standing=row[17],
+    )
+    stale = creds.kind == "token" and (stamp is None or now - _aware(stamp) > LAST_USED_RESOLUTION)
+    return actor, project, stale
+
+
+def actor_for_project(
+    conn: Connection, *, key: bytes, creds: Credentials, project_id: int
+) -> tuple[Actor, QueueProject]:
+    """Resolve credentials and the project they name in one query; 401 or 404 as the API would give."""
+    now = utcnow()
+    row = conn.execute(
+        _MEMBER_PROJECT_TEXT[creds.kind], {"h": hash_token(creds.secret, key), "pid": project_id}
+    ).first()
+    actor, project, stale = member_and_project(row, creds, project_id, now)
+    if stale:
+        conn.execute(text(TOUCH_TOKEN_SQL), {"now": now, "id": actor.token_id})
+    return actor, project
 
 
 def create_token(*, session: Session, key: bytes, actor: Actor, name: str) -> tuple[ApiToken, str]:

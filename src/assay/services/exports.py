@@ -15,10 +15,11 @@ from assay.db.models import Annotation, Item, Project, User
 from assay.security.policies import Actor, ItemPolicy
 from assay.services import audit
 from assay.services.items import _status_filter
+from assay.services.quality import consensus_for_items
 
 BATCH = 2000
 STATUSES = ("all", "complete", "incomplete", "annotated", "unannotated")
-JSON_COLUMNS = ("payload", "meta", "annotations")
+JSON_COLUMNS = ("payload", "meta", "annotations", "consensus")
 # Fixed Parquet columns; nested values are JSON text so heterogeneous payloads fit one schema.
 PARQUET_SCHEMA = pa.schema(
     [
@@ -30,6 +31,7 @@ PARQUET_SCHEMA = pa.schema(
         ("status", pa.string()),
         ("created_at", pa.timestamp("us", tz="UTC")),
         ("annotations", pa.string()),
+        ("consensus", pa.string()),  # by question: value, confidence, method, n_labels (JSON text)
     ]
 )
 
@@ -48,6 +50,18 @@ def authorize_export(
         details={"format": fmt, **{k: str(v) for k, v in filters.items() if v is not None}},
     )
     session.commit()
+
+
+ITEM_COLUMNS = (Item.id, Item.external_id, Item.payload, Item.meta, Item.priority, Item.complete, Item.created_at)
+ANNOTATION_COLUMNS = (
+    Annotation.id,
+    Annotation.item_id,
+    Annotation.user_id,
+    Annotation.value,
+    Annotation.schema_version,
+    Annotation.lead_seconds,
+    Annotation.created_at,
+)
 
 
 def iter_export_batches(
@@ -69,23 +83,29 @@ def iter_export_batches(
     names: dict[int, str] = {}
     while True:
         with read_only(engine) as session:
-            items = list(
-                session.scalars(
-                    _status_filter(select(Item).where(Item.project_id == project_id, Item.id > after), status)
-                    .order_by(Item.id)
-                    .limit(batch_size)
+            # Plain rows, not ORM objects: building objects cost more than the query on large exports.
+            items = session.execute(
+                _status_filter(
+                    select(*ITEM_COLUMNS).where(Item.project_id == project_id, Item.id > after), status
                 )
-            )
+                .order_by(Item.id)
+                .limit(batch_size)
+            ).all()
             if not items:
                 return
             after = items[-1].id
-            query = select(Annotation).where(Annotation.item_id.in_([i.id for i in items]))
+            # The batch is an id range of this project: one range predicate instead of a long IN list.
+            query = select(*ANNOTATION_COLUMNS).where(
+                Annotation.project_id == project_id,
+                Annotation.item_id >= items[0].id,
+                Annotation.item_id <= after,
+            )
             if since is not None:
                 query = query.where(Annotation.created_at >= since)
             if until is not None:
                 query = query.where(Annotation.created_at < until)
-            by_item: dict[int, list[Annotation]] = {}
-            for annotation in session.scalars(query.order_by(Annotation.item_id, Annotation.id)):
+            by_item: dict[int, list[Any]] = {}
+            for annotation in session.execute(query.order_by(Annotation.item_id, Annotation.id)):
                 by_item.setdefault(annotation.item_id, []).append(annotation)
             missing = {a.user_id for found in by_item.values() for a in found} - names.keys()
             if missing:
@@ -93,8 +113,9 @@ def iter_export_batches(
                     (uid, email)
                     for uid, email in session.execute(select(User.id, User.email).where(User.id.in_(missing)))
                 )
+            consensus = consensus_for_items(session, [i.id for i in items])
             rows = [
-                _row(item, by_item.get(item.id, []), names)
+                {**_row(item, by_item.get(item.id, []), names), "consensus": consensus.get(item.id, {})}
                 for item in items
                 if not dated or item.id in by_item
             ]
@@ -108,7 +129,7 @@ def iter_export_rows(**kwargs: Any) -> Iterator[dict[str, Any]]:
         yield from batch
 
 
-def _row(item: Item, annotations: list[Annotation], names: dict[int, str]) -> dict[str, Any]:
+def _row(item: Any, annotations: list[Any], names: dict[int, str]) -> dict[str, Any]:
     return {
         "id": item.id,
         "external_id": item.external_id,
@@ -130,3 +151,20 @@ def _row(item: Item, annotations: list[Annotation], names: dict[int, str]) -> di
             for a in annotations
         ],
     }
+
+
+def training_question(*, session: Session, project: Project, kind: str, question: str | None = None) -> str:
+    """The question a training export reads: ``question`` if given, else the schema's first of the right kind."""
+    from assay.errors import InvalidInput
+    from assay.formats.llm import QUESTION_KIND
+    from assay.services.projects import schema_of
+
+    wanted = QUESTION_KIND[kind]
+    schema = schema_of(session=session, project=project)
+    names = [q.name for q in schema.questions if q.kind == wanted]  # type: ignore[attr-defined]
+    if question is not None and question in names:
+        return question
+    if question is None and names:
+        return names[0]
+    why = f"a {kind} export needs a {wanted} question" + (f"; '{question}' is not one" if question else "")
+    raise InvalidInput(why, details=[{"loc": ["question"], "msg": why}])

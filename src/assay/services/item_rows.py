@@ -10,7 +10,7 @@ import orjson
 
 from assay.schema import LabelSchema
 
-RESERVED = ("external_id", "priority", "meta", "data")
+RESERVED = ("external_id", "priority", "meta", "data", "gold")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,7 @@ class ItemRow:
     external_id: str | None
     priority: int
     content_hash: str
+    gold: dict[str, Any] | None = None  # a known answer, checked against the schema (never shown to annotators)
 
 
 def content_hash(payload: dict[str, Any]) -> str:
@@ -61,15 +62,26 @@ def parse_row(data: dict[str, Any], schema: LabelSchema) -> tuple[ItemRow | None
             problems.append(("external_id", "must be a string or an integer"))
         elif len(str(external_id)) > 200:
             problems.append(("external_id", "must be at most 200 characters"))
+    gold = None
+    if data.get("gold") is not None and not problems:
+        from assay.services.gold import check_gold
+
+        gold, gold_problems = check_gold(schema, data["gold"], payload)
+        problems.extend((".".join(str(part) for part in p["loc"]), p["msg"]) for p in gold_problems)
     if problems:
         return None, problems
     return ItemRow(
-        payload, meta, None if external_id is None else str(external_id), priority, content_hash(payload)
+        payload, meta, None if external_id is None else str(external_id), priority, content_hash(payload), gold
     ), []
 
 
 def _field_of(problem: str) -> str:
     # Schema messages quote the field they are about: "missing field 'text'".
     if "'" in problem:
-        return problem.split("'")[1]
+        name = problem.split("'")[1]
+        # Conversation problems name the turn: "field 'messages' [2].role: unknown role" -> messages[2].role
+        rest = problem.split("'", 2)[2]
+        if rest.startswith(" [") and ":" in rest:
+            return name + rest[1:].split(":", 1)[0]
+        return name
     return "data"

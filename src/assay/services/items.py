@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,7 @@ def import_records(
     errors: list[dict[str, Any]] = []
     error_count = rows = 0
     batch: list[ItemRow] = []
+    golds: dict[str, dict[str, Any]] = {}  # content hash -> gold answer, for the (few) rows that carry one
     try:
         for record in records:
             rows += 1
@@ -67,6 +69,8 @@ def import_records(
             if error_count:
                 continue  # already doomed: keep checking, stop writing
             batch.append(item)  # type: ignore[arg-type]
+            if item.gold is not None:  # type: ignore[union-attr]
+                golds[item.content_hash] = item.gold  # type: ignore[union-attr]
             if len(batch) >= BATCH:
                 writer.write(batch)
                 batch = []
@@ -82,6 +86,10 @@ def import_records(
         if batch:
             writer.write(batch)
         created = writer.finish()
+        if golds:
+            from assay.services.gold import attach_imported
+
+            attach_imported(session=session, actor=actor, project=project, golds=golds)
         audit.record(
             session,
             actor=actor,
@@ -94,9 +102,22 @@ def import_records(
     except BaseException:
         session.rollback()
         raise
+    if created >= ANALYZE_AFTER:
+        refresh_statistics(session)
     if progress:
         progress(rows)
     return ImportReport(rows=rows, created=created, duplicates=rows - created)
+
+
+# Below this many new rows the planner's statistics are close enough; above it, a stale estimate (say, "the
+# project has 3 items") makes the queue sort every open item on each lease instead of walking its index.
+ANALYZE_AFTER = 1000
+
+
+def refresh_statistics(session: Session) -> None:
+    """Refresh the query planner's statistics on the items table (SQLite and PostgreSQL alike)."""
+    session.execute(text("ANALYZE items"))
+    session.commit()
 
 
 class _SqliteWriter:
@@ -133,37 +154,68 @@ class _SqliteWriter:
 
 
 class _PostgresWriter:
-    """COPY into a temporary staging table, then one INSERT … ON CONFLICT DO NOTHING."""
+    """COPY straight into ``items`` when the project has none yet; else via a staging table.
+
+    Into an empty project (the usual first, large import) rows go in once, and in-file duplicates are
+    dropped here by hash. Otherwise rows are COPYed to a temporary table and moved with one
+    ``INSERT … ON CONFLICT DO NOTHING``. A per-project lock keeps two imports from racing on "empty".
+    """
 
     COLUMNS = "external_id, payload, meta, content_hash, priority, sort_key"
+    DIRECT = "project_id, source, created_at, n_done, n_leased, complete, " + COLUMNS
 
     def __init__(self, session: Session, project: Project, source: str) -> None:
         self.conn = session.connection()
         self.project_id, self.source = project.id, source
-        self.conn.execute(
-            text(
-                "CREATE TEMP TABLE IF NOT EXISTS assay_import_stage (n bigserial, external_id text, payload jsonb, "
-                "meta jsonb, content_hash text, priority int, sort_key float8) ON COMMIT DROP"
-            )
+        self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(f"import:{project.id}".encode())})
+        self.direct = not self.conn.scalar(
+            text("SELECT EXISTS (SELECT 1 FROM items WHERE project_id = :p)"), {"p": project.id}
         )
-        self.conn.execute(text("TRUNCATE assay_import_stage"))
+        self.seen: set[str] = set()
+        self.created = 0
+        self.now = utcnow()
+        if not self.direct:
+            self.conn.execute(
+                text(
+                    "CREATE TEMP TABLE IF NOT EXISTS assay_import_stage (n bigserial, external_id text, "
+                    "payload jsonb, meta jsonb, content_hash text, priority int, sort_key float8) ON COMMIT DROP"
+                )
+            )
+            self.conn.execute(text("TRUNCATE assay_import_stage"))
         self.cursor = self.conn.connection.driver_connection.cursor()
 
     def write(self, rows: list[ItemRow]) -> None:
+        if not self.direct:
+            self._stage(rows)
+            return
+        head = (self.project_id, self.source, self.now, 0, 0, False)
+        with self.cursor.copy(f"COPY items ({self.DIRECT}) FROM STDIN") as copy:
+            for row in rows:
+                if row.content_hash in self.seen:
+                    continue
+                self.seen.add(row.content_hash)
+                copy.write_row(head + self._values(row))
+                self.created += 1
+
+    def _stage(self, rows: list[ItemRow]) -> None:
         with self.cursor.copy(f"COPY assay_import_stage ({self.COLUMNS}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(
-                    (
-                        row.external_id,
-                        orjson.dumps(row.payload).decode(),
-                        orjson.dumps(row.meta).decode(),
-                        row.content_hash,
-                        row.priority,
-                        random.random(),
-                    )
-                )
+                copy.write_row(self._values(row))
+
+    @staticmethod
+    def _values(row: ItemRow) -> tuple[Any, ...]:
+        return (
+            row.external_id,
+            orjson.dumps(row.payload).decode(),
+            orjson.dumps(row.meta).decode(),
+            row.content_hash,
+            row.priority,
+            random.random(),
+        )
 
     def finish(self) -> int:
+        if self.direct:
+            return self.created
         # DISTINCT ON keeps the first of in-file duplicates; ON CONFLICT skips content already imported.
         result = self.conn.execute(
             text(
@@ -193,7 +245,7 @@ def list_items(
     status: str | None = None,
 ) -> list[Item]:
     """Items of a project in id order, ``limit`` at a time (keyset pagination on id)."""
-    ItemPolicy.browse(actor)
+    ItemPolicy.browse(actor, private=project.private)
     query = select(Item).where(Item.project_id == project.id)
     if after is not None:
         query = query.where(Item.id > after)
@@ -217,7 +269,7 @@ def get_item(
     *, session: Session, actor: Actor, project: Project, item_id: int
 ) -> tuple[Item, list[Annotation]]:
     """One item with its annotations (reviewers and up)."""
-    ItemPolicy.browse(actor)
+    ItemPolicy.browse(actor, private=project.private)
     item = session.scalar(select(Item).where(Item.id == item_id, Item.project_id == project.id))
     if item is None:
         raise NotFound(f"item {item_id} not found")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+import orjson
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 
-from assay.db.models import Item, Project, ProjectSchema, utcnow
+from assay.db.models import Item, ItemGold, Project, ProjectSchema, utcnow
 from assay.errors import Conflict, NotFound
 from assay.schema import LabelSchema, load_schema
 from assay.security.policies import Actor, ProjectPolicy
@@ -32,14 +33,20 @@ def list_projects(*, session: Session, actor: Actor, include_archived: bool = Fa
     return list(session.scalars(query.order_by(Project.id.desc())))
 
 
-# Schema versions never change once written, so each process parses a version once.
-_schemas: dict[tuple[int, int], LabelSchema] = {}
+# Schema versions never change once written, so each process parses a version once (per database).
+_schemas: dict[tuple[Any, int, int], LabelSchema] = {}
 
 
-def schema_of(*, session: Session, project: Project, version: int | None = None) -> LabelSchema:
+def _database(session: Session | Connection) -> Any:
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    return bind.engine.url  # a Session may be bound to an Engine or to a Connection
+
+
+def schema_of(*, session: Session | Connection, project: Any, version: int | None = None) -> LabelSchema:
     """The project's label schema at ``version`` (current by default); parsed once per process."""
     version = version or project.schema_version
-    cached = _schemas.get((project.id, version))
+    database = _database(session)
+    cached = _schemas.get((database, project.id, version))
     if cached is not None:
         return cached
     definition = session.scalar(
@@ -47,11 +54,23 @@ def schema_of(*, session: Session, project: Project, version: int | None = None)
             ProjectSchema.project_id == project.id, ProjectSchema.version == version
         )
     )
+    return remember_schema(database, project.id, version, definition)
+
+
+def cached_schema(database: Any, project_id: int, version: int) -> LabelSchema | None:
+    """The parsed schema if this process has seen that version of that database's project already."""
+    return _schemas.get((database, project_id, version))
+
+
+def remember_schema(database: Any, project_id: int, version: int, definition: Any) -> LabelSchema:
+    """Parse a stored schema definition (JSON text or dict) once and keep it; NotFound when missing."""
     if definition is None:
         raise NotFound(f"schema version {version} not found")
+    if isinstance(definition, str | bytes):
+        definition = orjson.loads(definition)
     if len(_schemas) > 4096:
         _schemas.clear()
-    _schemas[(project.id, version)] = schema = load_schema(definition)
+    _schemas[(database, project_id, version)] = schema = load_schema(definition)
     return schema
 
 
@@ -72,6 +91,9 @@ def create_project(*, session: Session, actor: Actor, data: dict[str, Any]) -> P
     schema = load_schema(data.pop("label_schema"))
     _unique_name(session, actor.org_id, data["name"])
     project = Project(org_id=actor.org_id, created_by=actor.user_id, schema_version=1, **data)
+    from assay.services.quality import check_settings
+
+    check_settings(project)
     session.add(project)
     session.flush()
     session.add(
@@ -115,11 +137,17 @@ def update_project(*, session: Session, actor: Actor, project: Project, data: di
         if getattr(project, field) != value:
             changes[field] = value if field != "guidelines" else "(changed)"
             setattr(project, field, value)
+    from assay.services.quality import check_settings, settings_changed
+
+    check_settings(project)
     if "overlap" in data:
-        # Items already labeled enough stay complete; raising the overlap reopens them.
+        # Items already labeled enough stay complete; raising the overlap reopens them. Gold items stay out.
         session.execute(
-            update(Item).where(Item.project_id == project.id).values(complete=Item.n_done >= project.overlap)
+            update(Item)
+            .where(Item.project_id == project.id, ~select(ItemGold.item_id).where(ItemGold.item_id == Item.id).exists())
+            .values(complete=Item.n_done >= project.overlap + Item.extra_overlap)
         )
+    settings_changed(session, project, changes)
     project.updated_at = utcnow()
     audit.record(
         session,

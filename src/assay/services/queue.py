@@ -1,54 +1,96 @@
-"""The labeling loop: next task, submit (idempotent), skip, and "submit and get next" in one call."""
+"""The labeling loop: next task, submit (idempotent), skip, and "submit and get next" in one call.
+
+Two layers. ``next_task``/``submit``/``skip`` work on an open SQLAlchemy connection and are the reference
+behaviour on both databases. ``serve_next``/``serve_submit``/``serve_skip`` are what the API calls per
+request: they resolve the caller and the project in one query and, on PostgreSQL, run the common case
+(credential lookup, then lock + submit + lease + commit pipelined) in two round trips, falling back to the
+reference path for anything unusual (a retry, a late submit, a clash, an empty pool).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from assay.db import queue as sql
-from assay.db.models import Annotation, Assignment, Item, Project, utcnow
-from assay.errors import Conflict, NotFound
+from assay.db.engine import writer_turn
+from assay.db.models import utcnow
+from assay.errors import Conflict, NotFound, PermissionDenied
+from assay.schema import LabelSchema
 from assay.security.policies import Actor, QueuePolicy
-from assay.services.projects import schema_of
+from assay.security.tokens import hash_token
+from assay.services import auth, quality_queue
+from assay.services.auth import Credentials, QueueProject
+from assay.services.projects import cached_schema, remember_schema, schema_of
 
 # Per-process memo of when each project was last swept; any process may sweep, so nothing depends on it.
 _last_reap: dict[int, float] = {}
 
 
 @dataclass(frozen=True, slots=True)
+class AnnotationRow:
+    """An annotation as the labeling loop returns it."""
+
+    id: int
+    item_id: int
+    user_id: int
+    value: dict[str, Any]
+    schema_version: int
+    lead_seconds: float | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SubmitResult:
     """The annotation a submit produced (or found, for a retry) and, if asked for, the next lease."""
 
-    annotation: Annotation
+    annotation: AnnotationRow
     next: sql.Lease | None
     replayed: bool
 
 
-def _open_for_labeling(project: Project) -> None:
-    if project.archived_at is not None:
+def _open_for_labeling(actor: Actor, project: QueueProject) -> None:
+    QueuePolicy.label(actor, list(project.required_skills))
+    if project.archived:
         raise Conflict("this project is archived; its queue is closed")
+    if project.standing in (quality_queue.PAUSED, quality_queue.FAILED):
+        raise PermissionDenied(STOPPED[project.standing], details={"status": project.standing})
 
 
-def _reap(session: Session, project: Project, now: float, interval: float, force: bool = False) -> int:
-    if not force and now - _last_reap.get(project.id, 0.0) < interval:
-        return 0
-    _last_reap[project.id] = now
-    return sql.reap_expired(session.connection(), project_id=project.id, now=now)
+STOPPED = {
+    "paused": "you are paused in this project; a manager can reinstate you",
+    "failed": "you did not pass this project's qualification; a manager can reinstate you",
+}
 
 
-def _lease(session: Session, actor: Actor, project: Project, reap_interval: float) -> sql.Lease | None:
-    conn = session.connection()
+class _UseReference(Exception):
+    """The PostgreSQL fast path does not handle this request (gold mixing): take the reference path."""
+
+
+def _reap_due(project_id: int, now: float, interval: float, force: bool = False) -> bool:
+    if not force and now - _last_reap.get(project_id, 0.0) < interval:
+        return False
+    _last_reap[project_id] = now
+    return True
+
+
+def _lease(
+    conn: Connection, actor: Actor, project: QueueProject, reap_interval: float, force_reap: bool = False
+) -> sql.Lease | None:
     now = time.time()
     sql.lock_annotator(conn, project_id=project.id, user_id=actor.user_id)
     current = sql.current_lease(conn, project_id=project.id, user_id=actor.user_id, now=now)
     if current is not None:
         return current
-    _reap(session, project, now, reap_interval)
+    if _reap_due(project.id, now, reap_interval, force_reap):
+        sql.reap_expired(conn, project_id=project.id, now=now)
     args = dict(
         project_id=project.id,
         user_id=actor.user_id,
@@ -57,28 +99,64 @@ def _lease(session: Session, actor: Actor, project: Project, reap_interval: floa
         now=now,
         expires=now + project.lease_seconds,
     )
+    if project.quality:
+        qualifying = quality_queue.gold_only(conn, project, actor.user_id)
+        if quality_queue.wants_gold(project, qualifying):
+            gold = quality_queue.lease_gold(
+                conn, project_id=project.id, user_id=actor.user_id, now=now, expires=args["expires"]
+            )
+            if gold is not None or qualifying:
+                return gold
     lease = sql.lease_next(conn, **args)
-    if lease is None and _reap(session, project, now, reap_interval, force=True):
+    if lease is None and not force_reap and sql.reap_expired(conn, project_id=project.id, now=now):
+        _last_reap[project.id] = now
         lease = sql.lease_next(conn, **args)
+    if lease is None and quality_queue.top_up(conn, project):
+        lease = sql.lease_next(conn, **args)  # dynamic overlap may have reopened unsure items
     return lease
 
 
 def next_task(
-    *, session: Session, actor: Actor, project: Project, reap_interval: float = 1.0
+    *, conn: Connection, actor: Actor, project: QueueProject, reap_interval: float = 1.0
 ) -> sql.Lease | None:
     """The annotator's current lease, or a new one; None when nothing is left for them."""
-    QueuePolicy.label(actor, project.required_skills)
-    _open_for_labeling(project)
-    lease = _lease(session, actor, project, reap_interval)
-    session.commit()
+    _open_for_labeling(actor, project)
+    lease = _lease(conn, actor, project, reap_interval)
+    conn.commit()
     return lease
+
+
+def _needs_payload(schema: LabelSchema) -> bool:
+    # Only span questions check values against the item's text; other schemas skip that read.
+    return any(question.kind == "spans" for question in schema.questions)
+
+
+def _submit_params(
+    actor: Actor, project: QueueProject, lease_id: int, value: dict, key: str | None
+) -> dict[str, Any]:
+    now = time.time()
+    return {
+        "lease": lease_id,
+        "p": project.id,
+        "u": actor.user_id,
+        "org": actor.org_id,
+        "overlap": project.overlap,
+        "value": orjson.dumps(value).decode(),
+        "sv": project.schema_version,
+        "key": key,
+        "now": now,
+        "exp": now + project.lease_seconds,
+        "created": utcnow(),
+        "ip": actor.ip,
+        "agent": actor.user_agent,
+    }
 
 
 def submit(
     *,
-    session: Session,
+    conn: Connection,
     actor: Actor,
-    project: Project,
+    project: QueueProject,
     lease_id: int,
     value: dict,
     idempotency_key: str | None = None,
@@ -86,158 +164,376 @@ def submit(
     reap_interval: float = 1.0,
 ) -> SubmitResult:
     """Record an annotation for a lease; a retry (same lease or same key) returns the first one."""
-    QueuePolicy.label(actor, project.required_skills)
-    schema = schema_of(session=session, project=project)
-    # Only span questions check values against the item's text; skip the read otherwise (hot path).
-    needs_payload = any(question.kind == "spans" for question in schema.questions)
-    payload = _lease_payload(session, actor, project, lease_id) if needs_payload else None
+    _open_for_labeling(actor, project)
+    schema = schema_of(session=conn, project=project)
+    payload = _lease_payload(conn, actor, project, lease_id) if _needs_payload(schema) else None
     value = schema.validate_value(value, payload=payload)
-    now = time.time()
-    params = dict(
-        lease_id=lease_id,
-        project_id=project.id,
-        user_id=actor.user_id,
-        org_id=actor.org_id,
-        overlap=project.overlap,
-        value=value,
-        schema_version=project.schema_version,
-        key=idempotency_key,
-        now=now,
-        created=utcnow(),
-        ip=actor.ip,
-        agent=actor.user_agent,
-    )
+    params = _submit_params(actor, project, lease_id, value, idempotency_key)
     try:
-        done = sql.submit_leased(session.connection(), **params)
+        done = sql.submit_leased(
+            conn,
+            **{name: params[name] for name in ("now", "created", "ip", "agent")},
+            lease_id=lease_id,
+            project_id=project.id,
+            user_id=actor.user_id,
+            org_id=actor.org_id,
+            overlap=project.overlap,
+            value=value,
+            schema_version=project.schema_version,
+            key=idempotency_key,
+        )
         if done is not None:
-            # Built from what the statement wrote, saving a read on the hot path.
-            annotation = Annotation(
-                id=done.annotation_id,
-                project_id=project.id,
-                item_id=done.item_id,
-                user_id=actor.user_id,
-                assignment_id=lease_id,
-                value=value,
-                schema_version=project.schema_version,
-                lead_seconds=done.lead_seconds,
-                idempotency_key=idempotency_key,
-                created_at=params["created"],
+            annotation = AnnotationRow(
+                done.annotation_id,
+                done.item_id,
+                actor.user_id,
+                value,
+                project.schema_version,
+                done.lead_seconds,
+                params["created"],
             )
             replayed = False
         else:
-            annotation_id = _submit_slow(session, actor, project, params)
+            annotation_id = _submit_slow(conn, actor, project, params)
             replayed = annotation_id < 0
-            annotation = session.get(Annotation, abs(annotation_id))
+            annotation = _annotation(conn, abs(annotation_id))
     except IntegrityError:
-        session.rollback()
-        annotation = session.get(Annotation, _by_key(session, actor, idempotency_key))
-        session.commit()
+        conn.rollback()
+        annotation = _annotation(conn, _by_key(conn, actor, idempotency_key))
+        conn.commit()
         return SubmitResult(annotation, None, replayed=True)
-    lease = _lease(session, actor, project, reap_interval) if then_next else None
-    session.commit()
+    if project.quality and not replayed:
+        standing = quality_queue.score_submit(conn, project, actor.user_id, annotation.item_id, value, schema)
+        if standing is not None:
+            project = dataclasses.replace(project, standing=standing)
+            if standing in STOPPED:
+                then_next = False  # this answer paused them (or failed their qualification)
+    lease = _lease(conn, actor, project, reap_interval) if then_next else None
+    conn.commit()
     return SubmitResult(annotation, lease, replayed=replayed)
 
 
-def _lease_payload(session: Session, actor: Actor, project: Project, lease_id: int) -> dict | None:
-    row = session.execute(
-        select(Item.payload)
-        .join(Assignment, Assignment.item_id == Item.id)
-        .where(
-            Assignment.id == lease_id,
-            Assignment.user_id == actor.user_id,
-            Assignment.project_id == project.id,
-        )
+_ANNOTATION = text(
+    "SELECT id, item_id, user_id, value, schema_version, lead_seconds, created_at FROM annotations WHERE id = :id"
+)
+
+
+def _annotation(conn: Connection, annotation_id: int) -> AnnotationRow:
+    from assay.db.models import Annotation
+
+    row = conn.execute(
+        _ANNOTATION.columns(value=Annotation.value.type, created_at=Annotation.created_at.type),
+        {"id": annotation_id},
+    ).one()
+    return AnnotationRow(*row)
+
+
+def _lease_payload(conn: Connection, actor: Actor, project: QueueProject, lease_id: int) -> Any:
+    row = conn.execute(
+        text(
+            "SELECT i.payload FROM assignments a JOIN items i ON i.id = a.item_id "
+            "WHERE a.id = :lease AND a.user_id = :u AND a.project_id = :p"
+        ),
+        {"lease": lease_id, "u": actor.user_id, "p": project.id},
     ).first()
     if row is None:
         raise NotFound(f"lease {lease_id} not found")
-    return row[0]
+    return orjson.loads(row[0]) if isinstance(row[0], str | bytes) else row[0]
 
 
-def _by_key(session: Session, actor: Actor, key: str | None) -> int:
-    annotation_id = session.scalar(
-        select(Annotation.id).where(Annotation.user_id == actor.user_id, Annotation.idempotency_key == key)
+def _by_key(conn: Connection, actor: Actor, key: str | None) -> int:
+    annotation_id = conn.scalar(
+        text("SELECT id FROM annotations WHERE user_id = :u AND idempotency_key = :key"),
+        {"u": actor.user_id, "key": key},
     )
     if annotation_id is None:
         raise Conflict("this submit clashes with another one; retry")
     return annotation_id
 
 
-def _submit_slow(session: Session, actor: Actor, project: Project, params: dict) -> int:
+def _submit_slow(conn: Connection, actor: Actor, project: QueueProject, params: dict) -> int:
     """Why the fast path found no leased lease: replay, late submit, or an error. Negative id = replay."""
-    lease = session.scalar(
-        select(Assignment).where(
-            Assignment.id == params["lease_id"],
-            Assignment.user_id == actor.user_id,
-            Assignment.project_id == project.id,
-        )
-    )
+    lease = conn.execute(
+        text(
+            "SELECT id, item_id, status, leased_at FROM assignments "
+            "WHERE id = :lease AND user_id = :u AND project_id = :p"
+        ),
+        {"lease": params["lease"], "u": actor.user_id, "p": project.id},
+    ).first()
     if lease is None:
-        raise NotFound(f"lease {params['lease_id']} not found")
-    if lease.status == "submitted":
-        existing = session.scalar(select(Annotation.id).where(Annotation.assignment_id == lease.id))
+        raise NotFound(f"lease {params['lease']} not found")
+    lease_id, item_id, status, leased_at = lease
+    if status == "submitted":
+        existing = conn.scalar(
+            text("SELECT id FROM annotations WHERE assignment_id = :lease"), {"lease": lease_id}
+        )
         if existing is not None:
             return -existing
     if params["key"]:
-        existing = session.scalar(
-            select(Annotation.id).where(
-                Annotation.user_id == actor.user_id, Annotation.idempotency_key == params["key"]
-            )
+        existing = conn.scalar(
+            text("SELECT id FROM annotations WHERE user_id = :u AND idempotency_key = :key"),
+            {"u": actor.user_id, "key": params["key"]},
         )
         if existing is not None:
             return -existing
-    if lease.status == "expired":
-        sql_params = {
-            "p": project.id,
-            "u": actor.user_id,
-            "org": actor.org_id,
-            "sv": params["schema_version"],
-            "key": params["key"],
-            "now": params["now"],
-            "created": params["created"],
-            "ip": actor.ip,
-            "agent": actor.user_agent,
-            "value": orjson.dumps(params["value"]).decode(),
-        }
+    if status == "expired":
+        sql_params = {name: params[name] for name in ("p", "u", "org", "sv", "key", "now", "created", "value")}
+        sql_params.update(ip=actor.ip, agent=actor.user_agent)
         annotation_id = sql.submit_reclaimed(
-            session.connection(),
-            lease_id=lease.id,
-            item_id=lease.item_id,
+            conn,
+            lease_id=lease_id,
+            item_id=item_id,
             overlap=project.overlap,
             params=sql_params,
-            lead=params["now"] - lease.leased_at,
+            lead=params["now"] - leased_at,
         )
         if annotation_id is not None:
             return annotation_id
         raise Conflict("your lease expired and the item went to someone else; take the next task")
-    raise Conflict(f"lease {lease.id} was {lease.status}; take the next task")
+    raise Conflict(f"lease {lease_id} was {status}; take the next task")
 
 
 def skip(
     *,
-    session: Session,
+    conn: Connection,
     actor: Actor,
-    project: Project,
+    project: QueueProject,
     lease_id: int,
     then_next: bool = False,
     reap_interval: float = 1.0,
 ) -> sql.Lease | None:
     """Give the leased item back to the pool (it is not offered to this annotator again)."""
-    QueuePolicy.label(actor, project.required_skills)
+    _open_for_labeling(actor, project)
     item_id = sql.release(
-        session.connection(), lease_id=lease_id, user_id=actor.user_id, project_id=project.id, now=time.time()
+        conn, lease_id=lease_id, user_id=actor.user_id, project_id=project.id, now=time.time()
     )
     if item_id is None:
-        exists = session.scalar(
-            select(Assignment.status).where(
-                Assignment.id == lease_id,
-                Assignment.user_id == actor.user_id,
-                Assignment.project_id == project.id,
-            )
+        status = conn.scalar(
+            text("SELECT status FROM assignments WHERE id = :lease AND user_id = :u AND project_id = :p"),
+            {"lease": lease_id, "u": actor.user_id, "p": project.id},
         )
-        if exists is None:
+        if status is None:
             raise NotFound(f"lease {lease_id} not found")
-        if exists != "skipped":
-            raise Conflict(f"lease {lease_id} was {exists}; it cannot be skipped")
-    lease = _lease(session, actor, project, reap_interval) if then_next else None
-    session.commit()
+        if status != "skipped":
+            raise Conflict(f"lease {lease_id} was {status}; it cannot be skipped")
+    lease = _lease(conn, actor, project, reap_interval) if then_next else None
+    conn.commit()
+    return lease
+
+
+# --- per request: what the API calls -------------------------------------------------------------
+
+
+def task_body(lease: sql.Lease | None, project_id: int) -> dict[str, Any] | None:
+    """The JSON shape of a task (``TaskPublic``); the payload may be pre-encoded JSON."""
+    if lease is None:
+        return None
+    return {
+        "lease_id": lease.id,
+        "project_id": project_id,
+        "expires_at": datetime.fromtimestamp(lease.expires_at, UTC),
+        "item": {"id": lease.item_id, "payload": lease.payload},
+    }
+
+
+def _submit_body(result: SubmitResult, project_id: int) -> dict[str, Any]:
+    a = result.annotation
+    return {
+        "annotation": {
+            "id": a.id,
+            "item_id": a.item_id,
+            "user_id": a.user_id,
+            "value": a.value,
+            "schema_version": a.schema_version,
+            "lead_seconds": a.lead_seconds,
+            "created_at": a.created_at if a.created_at.tzinfo else a.created_at.replace(tzinfo=UTC),
+        },
+        "replayed": result.replayed,
+        "task": task_body(result.next, project_id),
+    }
+
+
+def serve_next(
+    engine: Engine, *, key: bytes, creds: Credentials, project_id: int, reap_interval: float
+) -> dict[str, Any]:
+    """``POST tasks/next`` for one request: the caller's current or new task (``{"task": null}`` when done)."""
+    if engine.dialect.name == "postgresql":
+        served = _cycle_pg(engine, key, creds, project_id, reap_interval)
+        if served is not None:
+            return {"task": task_body(served[1], project_id)}
+    with writer_turn(engine), engine.connect() as conn:
+        actor, project = auth.actor_for_project(conn, key=key, creds=creds, project_id=project_id)
+        lease = next_task(conn=conn, actor=actor, project=project, reap_interval=reap_interval)
+    return {"task": task_body(lease, project_id)}
+
+
+def serve_submit(
+    engine: Engine,
+    *,
+    key: bytes,
+    creds: Credentials,
+    project_id: int,
+    lease_id: int,
+    value: dict,
+    idempotency_key: str | None,
+    then_next: bool,
+    reap_interval: float,
+) -> dict[str, Any]:
+    """``POST tasks/{lease}/submit`` for one request, optionally with the next task."""
+    if engine.dialect.name == "postgresql":
+        work = (lease_id, value, idempotency_key, then_next)
+        served = _cycle_pg(engine, key, creds, project_id, reap_interval, work)
+        if served is not None:
+            return _submit_body(served[0], project_id) | {"task": task_body(served[1], project_id)}
+    with writer_turn(engine), engine.connect() as conn:
+        actor, project = auth.actor_for_project(conn, key=key, creds=creds, project_id=project_id)
+        result = submit(
+            conn=conn,
+            actor=actor,
+            project=project,
+            lease_id=lease_id,
+            value=value,
+            idempotency_key=idempotency_key,
+            then_next=then_next,
+            reap_interval=reap_interval,
+        )
+    return _submit_body(result, project_id)
+
+
+def serve_skip(
+    engine: Engine,
+    *,
+    key: bytes,
+    creds: Credentials,
+    project_id: int,
+    lease_id: int,
+    then_next: bool,
+    reap_interval: float,
+) -> dict[str, Any]:
+    """``POST tasks/{lease}/skip`` for one request, optionally with the next task."""
+    with writer_turn(engine), engine.connect() as conn:
+        actor, project = auth.actor_for_project(conn, key=key, creds=creds, project_id=project_id)
+        lease = skip(
+            conn=conn,
+            actor=actor,
+            project=project,
+            lease_id=lease_id,
+            then_next=then_next,
+            reap_interval=reap_interval,
+        )
+    return {"task": task_body(lease, project_id)}
+
+
+# --- PostgreSQL: the common case in two round trips ----------------------------------------------
+
+_MEMBER_PROJECT_PG = {kind: sql.psycopg_style(query) for kind, query in auth.MEMBER_PROJECT_SQL.items()}
+_SCHEMA_PG = "SELECT CAST(definition AS text) FROM project_schemas WHERE project_id = %(p)s AND version = %(v)s"
+_PAYLOAD_PG = sql.psycopg_style(
+    "SELECT i.payload FROM assignments a JOIN items i ON i.id = a.item_id "
+    "WHERE a.id = :lease AND a.user_id = :u AND a.project_id = :p"
+)
+_TOUCH_TOKEN_PG = sql.psycopg_style(auth.TOUCH_TOKEN_SQL)
+_UNIQUE_VIOLATION = "23505"
+
+# (lease id, value, idempotency key, then next) for a submit
+Work = tuple[int, dict, str | None, bool]
+
+
+def _cycle_pg(
+    engine: Engine,
+    key: bytes,
+    creds: Credentials,
+    project_id: int,
+    reap_interval: float,
+    work: Work | None = None,
+) -> tuple[SubmitResult | None, sql.Lease | None] | None:
+    """One labeling step on the psycopg connection itself; None sends the request down the reference path."""
+    raw = engine.raw_connection()
+    try:
+        pg = raw.driver_connection
+        try:
+            with pg.pipeline():
+                now_dt = utcnow()
+                row = pg.execute(
+                    _MEMBER_PROJECT_PG[creds.kind], {"h": hash_token(creds.secret, key), "pid": project_id}
+                ).fetchone()
+                actor, project, stale = auth.member_and_project(row, creds, project_id, now_dt)
+                _open_for_labeling(actor, project)
+                if project.quality:
+                    raise _UseReference
+                if stale:
+                    pg.execute(_TOUCH_TOKEN_PG, {"now": now_dt, "id": actor.token_id})
+                params: dict[str, Any]
+                if work is None:
+                    now = time.time()
+                    params = {"p": project.id, "u": actor.user_id, "overlap": project.overlap, "now": now}
+                    params["exp"] = now + project.lease_seconds
+                    value = None
+                else:
+                    lease_id, value, idempotency_key, then_next = work
+                    schema = _schema_pg(pg, engine.url, project)
+                    payload = None
+                    if _needs_payload(schema):
+                        found = pg.execute(
+                            _PAYLOAD_PG, {"lease": lease_id, "u": actor.user_id, "p": project.id}
+                        ).fetchone()
+                        if found is None:
+                            raise NotFound(f"lease {lease_id} not found")
+                        payload = found[0]
+                    value = schema.validate_value(value, payload=payload)
+                    params = _submit_params(actor, project, lease_id, value, idempotency_key)
+                cycle = sql.cycle_pg(
+                    pg,
+                    project_id=project.id,
+                    user_id=actor.user_id,
+                    order=project.priority_order,
+                    params=params,
+                    submit=work is not None,
+                    then_next=work is not None and work[3],
+                    reap=_reap_due(project.id, params["now"], reap_interval),
+                )
+        except _UseReference:
+            pg.rollback()
+            return None
+        except Exception as error:
+            pg.rollback()
+            if getattr(error, "sqlstate", None) == _UNIQUE_VIOLATION:
+                return None  # a clash on the idempotency key: the reference path sorts it out
+            raise
+    finally:
+        raw.close()
+    lease = sql.Lease(*cycle.lease[:3], orjson.Fragment(cycle.lease[3])) if cycle.lease else None
+    wants_next = work is None or work[3]
+    if lease is None and wants_next and (work is None or cycle.submitted is not None):
+        lease = _refill(engine, actor, project, reap_interval)
+    if work is None:
+        return None, lease
+    if cycle.submitted is None:
+        return None
+    done = cycle.submitted
+    annotation = AnnotationRow(
+        done.annotation_id,
+        done.item_id,
+        actor.user_id,
+        value or {},
+        project.schema_version,
+        done.lead_seconds,
+        params["created"],
+    )
+    return SubmitResult(annotation, None, replayed=False), lease
+
+
+def _schema_pg(pg: Any, database: Any, project: QueueProject) -> LabelSchema:
+    schema = cached_schema(database, project.id, project.schema_version)
+    if schema is None:
+        found = pg.execute(_SCHEMA_PG, {"p": project.id, "v": project.schema_version}).fetchone()
+        schema = remember_schema(database, project.id, project.schema_version, found[0] if found else None)
+    return schema
+
+
+def _refill(engine: Engine, actor: Actor, project: QueueProject, reap_interval: float) -> sql.Lease | None:
+    """The pool looked empty: sweep expired leases and try once more."""
+    with engine.connect() as conn:
+        lease = _lease(conn, actor, project, reap_interval, force_reap=True)
+        conn.commit()
     return lease

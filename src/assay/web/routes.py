@@ -92,10 +92,26 @@ def manage_page(project_id: ProjectId, request: Request, session: SessionDep) ->
     return _page(request, "manage.html", actor=actor, project_id=project_id, title="Manage")
 
 
+def leaderboard_page(project_id: ProjectId, request: Request, session: SessionDep) -> Response:
+    """Ratings with 95% intervals, plotted, and the win-rate matrix of an evaluation project."""
+    if (actor := _actor(request, session)) is None:
+        return _to_login(request)
+    return _page(request, "leaderboard.html", actor=actor, project_id=project_id, title="Leaderboard")
+
+
+def quality_page(project_id: ProjectId, request: Request, session: SessionDep) -> Response:
+    """Agreement, annotator accuracy and confusion plots for one project (the API refuses below reviewer)."""
+    if (actor := _actor(request, session)) is None:
+        return _to_login(request)
+    return _page(request, "quality.html", actor=actor, project_id=project_id, title="Quality")
+
+
 def install(app: FastAPI) -> None:
     """Mount the workspace pages and static files on ``app``."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for path, page in (("/login", login_page), ("/", projects_page),
                        ("/projects/{project_id}/label", label_page),
-                       ("/projects/{project_id}/manage", manage_page)):
+                       ("/projects/{project_id}/manage", manage_page),
+                       ("/projects/{project_id}/quality", quality_page),
+                       ("/projects/{project_id}/leaderboard", leaderboard_page)):
         app.add_api_route(path, page, methods=["GET"], include_in_schema=False, response_class=HTMLResponse)

@@ -13,6 +13,7 @@ from assay.api.schemas.projects import (
     ProjectUpdate,
     SchemaVersionPublic,
 )
+from assay.api.schemas.quality_settings import NULLABLE_SETTINGS
 from assay.db.models import Project
 from assay.security.policies import ProjectPolicy
 from assay.services import progress, projects
@@ -56,7 +57,7 @@ def get_project(project: ProjectDep, session: SessionDep):
 def update_project(body: ProjectUpdate, project: ProjectDep, actor: CurrentActor, session: SessionDep):
     """Change a project; a changed schema or guidelines text gets a new version number."""
     data = body.model_dump(exclude_unset=True)
-    data = {k: v for k, v in data.items() if v is not None}
+    data = {k: v for k, v in data.items() if v is not None or k in NULLABLE_SETTINGS}
     project = projects.update_project(session=session, actor=actor, project=project, data=data)
     return _public(session, project)
 

@@ -1,92 +1,82 @@
-"""The labeling queue: next task, submit (optionally with the next task), skip."""
+"""The labeling queue: next task, submit (optionally with the next task), skip.
+
+These are the hot path, so each handler is async and makes exactly one trip to the thread pool, where
+``assay.services.queue`` resolves the caller and the project and does the work (see its docstring).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+import orjson
+from fastapi import APIRouter, Header, Path, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from assay.api.deps import CurrentActor, ProjectDep, SessionDep, SettingsDep
-from assay.api.schemas.items import (
-    AnnotationPublic,
-    NextResponse,
-    SkipRequest,
-    SubmitRequest,
-    SubmitResponse,
-    TaskItem,
-    TaskPublic,
-)
-from assay.db.queue import Lease
+from assay.api.deps import credentials
+from assay.api.schemas.items import NextResponse, SkipRequest, SubmitRequest, SubmitResponse
 from assay.services import queue
 
 router = APIRouter(tags=["queue"])
 
+Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
-def _task(lease: Lease | None, project_id: int) -> TaskPublic | None:
-    if lease is None:
-        return None
-    return TaskPublic(
-        lease_id=lease.id,
-        project_id=project_id,
-        expires_at=datetime.fromtimestamp(lease.expires_at, UTC),
-        item=TaskItem(id=lease.item_id, payload=lease.payload),
-    )
+
+def _json(body: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(body, option=orjson.OPT_UTC_Z), media_type="application/json")
 
 
 @router.post("/projects/{project_id}/tasks/next", response_model=NextResponse)
-def next_task(project: ProjectDep, actor: CurrentActor, session: SessionDep, settings: SettingsDep):
+async def next_task(project_id: Id, request: Request) -> Response:
     """Lease the next item for you (or return the lease you already hold); ``task`` is null when done."""
-    lease = queue.next_task(
-        session=session, actor=actor, project=project, reap_interval=settings.reap_interval
+    state = request.app.state
+    body = await run_in_threadpool(
+        queue.serve_next,
+        state.engine,
+        key=state.secret,
+        creds=credentials(request),
+        project_id=project_id,
+        reap_interval=state.settings.reap_interval,
     )
-    return NextResponse(task=_task(lease, project.id))
+    return _json(body)
 
 
 @router.post("/projects/{project_id}/tasks/{lease_id}/submit", response_model=SubmitResponse)
-def submit(
-    lease_id: int,
+async def submit(
+    project_id: Id,
+    lease_id: Id,
     body: SubmitRequest,
-    project: ProjectDep,
-    actor: CurrentActor,
-    session: SessionDep,
-    settings: SettingsDep,
+    request: Request,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
-):
+) -> Response:
     """Submit your answer for a lease; retries are safe. With ``next: true`` the next task comes back too."""
-    result = queue.submit(
-        session=session,
-        actor=actor,
-        project=project,
+    state = request.app.state
+    result = await run_in_threadpool(
+        queue.serve_submit,
+        state.engine,
+        key=state.secret,
+        creds=credentials(request),
+        project_id=project_id,
         lease_id=lease_id,
         value=body.value,
         idempotency_key=idempotency_key,
         then_next=body.next,
-        reap_interval=settings.reap_interval,
+        reap_interval=state.settings.reap_interval,
     )
-    return SubmitResponse(
-        annotation=AnnotationPublic.model_validate(result.annotation),
-        replayed=result.replayed,
-        task=_task(result.next, project.id),
-    )
+    return _json(result)
 
 
 @router.post("/projects/{project_id}/tasks/{lease_id}/skip", response_model=NextResponse)
-def skip(
-    lease_id: int,
-    body: SkipRequest,
-    project: ProjectDep,
-    actor: CurrentActor,
-    session: SessionDep,
-    settings: SettingsDep,
-):
+async def skip(project_id: Id, lease_id: Id, body: SkipRequest, request: Request) -> Response:
     """Give the item back without labeling it; it will not be offered to you again."""
-    lease = queue.skip(
-        session=session,
-        actor=actor,
-        project=project,
+    state = request.app.state
+    result = await run_in_threadpool(
+        queue.serve_skip,
+        state.engine,
+        key=state.secret,
+        creds=credentials(request),
+        project_id=project_id,
         lease_id=lease_id,
         then_next=body.next,
-        reap_interval=settings.reap_interval,
+        reap_interval=state.settings.reap_interval,
     )
-    return NextResponse(task=_task(lease, project.id))
+    return _json(result)

@@ -8,11 +8,16 @@ from typing import Any, Literal
 from pydantic import Field
 
 from assay.api.schemas.common import Public, Strict
+from assay.api.schemas.quality_settings import (
+    QualitySettingsCreate,
+    QualitySettingsPublic,
+    QualitySettingsUpdate,
+)
 
 Order = Literal["priority", "random"]
 
 
-class ProjectCreate(Strict):
+class ProjectCreate(Strict, QualitySettingsCreate):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=10_000)
     guidelines: str = Field("", max_length=200_000, description="Markdown shown to annotators.")
@@ -25,9 +30,10 @@ class ProjectCreate(Strict):
     )
     required_skills: list[str] = Field(default_factory=list, max_length=50)
     priority_order: Order = "priority"
+    private: bool = Field(False, description="A private prompt set: only managers browse or export its items.")
 
 
-class ProjectUpdate(Strict):
+class ProjectUpdate(Strict, QualitySettingsUpdate):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=10_000)
     guidelines: str | None = Field(None, max_length=200_000)
@@ -36,9 +42,10 @@ class ProjectUpdate(Strict):
     lease_seconds: int | None = Field(None, ge=10, le=7 * 24 * 3600)
     required_skills: list[str] | None = Field(None, max_length=50)
     priority_order: Order | None = None
+    private: bool | None = None
 
 
-class ProjectPublic(Public):
+class ProjectPublic(Public, QualitySettingsPublic):
     id: int
     name: str
     description: str
@@ -53,6 +60,7 @@ class ProjectPublic(Public):
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
+    private: bool = False
 
 
 class SchemaVersionPublic(Public):

@@ -5,6 +5,7 @@ import { ApiError, get, post } from './api.js';
 import { renderMarkdown } from './markdown.js';
 import { $, el, showMessage, wireLogout } from './ui.js';
 import { buildWidgets } from './widgets.js';
+import { renderConversation, renderResponses } from './llm.js';
 
 wireLogout();
 
@@ -48,10 +49,9 @@ function renderInput(field, value) {
   } else if (field.type === 'url' && safeUrl(value)) {
     box.append(el('a', { href: safeUrl(value), text: value, target: '_blank', rel: 'noopener noreferrer' }));
   } else if (field.type === 'conversation' && Array.isArray(value)) {
-    box.append(el('ol', { class: 'conversation' }, ...value.map((message) => el('li',
-      { class: `turn role-${String(message.role).replace(/[^a-z]/gi, '')}` },
-      el('span', { class: 'role', text: String(message.role) }),
-      el('div', { class: 'content', text: String(message.content) })))));
+    box.append(renderConversation(value));
+  } else if (field.type === 'responses' && Array.isArray(value)) {
+    box.append(renderResponses(value));
   } else {
     box.append(el('pre', { class: 'item-json', text: typeof value === 'string' ? value : JSON.stringify(value, null, 2) }));
   }
@@ -275,6 +275,7 @@ function letter(key) {
       return true;
     }
   }
+  if (state.widgets.some((w) => w.letter && w.letter(key))) return true; // LLM widgets' letter keys
   if (key === 's' || key === 'S') {
     act('skip');
     return true;

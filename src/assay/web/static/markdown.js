@@ -11,7 +11,8 @@ export function escapeHtml(text) {
 function emphasis(text) {
   return text
     .replace(/\*\*(\S(?:[^*]*\S)?)\*\*/g, '<strong>$1</strong>')
-    .replace(/__(\S(?:[^_]*\S)?)__/g, '<strong>$1</strong>')
+    // Intraword underscores (snake_case, __init__, window.__x) are not emphasis, as in CommonMark.
+    .replace(/(^|[^_\w])__(\S(?:[^_]*\S)?)__(?!\w)/g, '$1<strong>$2</strong>')
     .replace(/(^|[^*\w])\*(\S(?:[^*]*\S)?)\*(?!\w)/g, '$1<em>$2</em>')
     .replace(/(^|[^_\w])_(\S(?:[^_]*\S)?)_(?!\w)/g, '$1<em>$2</em>');
 }

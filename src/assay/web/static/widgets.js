@@ -7,6 +7,7 @@
 
 import { el } from './ui.js';
 import { drawSpans, overlaps, selectedOffsets } from './spans.js';
+import { llmWidget } from './llm.js';
 
 const title = (q) => q.title || q.name;
 
@@ -278,8 +279,12 @@ export function buildWidgets(schema, payload, textBoxes, onChange) {
       case 'single_choice':
       case 'multi_choice': widget = choice(question, onChange); break;
       case 'ranking': widget = ranking(question, onChange); break;
-      case 'rating':
-      case 'pairwise': widget = scale(question, onChange); break;
+      case 'rating': widget = scale(question, onChange); break;
+      case 'pairwise':
+      case 'demonstration':
+      case 'response_ranking':
+      case 'rubric':
+      case 'safety_flags': widget = llmWidget(question, payload, onChange); break;
       case 'free_text': widget = freeText(question); break;
       case 'spans': {
         const text = typeof payload[question.source] === 'string' ? payload[question.source] : '';
