@@ -328,88 +328,29 @@ def release(conn: Connection, *, lease_id: int, user_id: int, project_id: int, n
 
 # --- PostgreSQL: a whole labeling step in one round trip -----------------------------------------
 #
-# ``cycle_pg`` sends, in one psycopg pipeline: the periodic sweep (when due), the annotator's advisory lock,
-# the submit statement, the lease statement, and COMMIT. Each statement takes its snapshot after the previous
-# one finished, so the lock is held before the current lease is looked up (a double click cannot take two
-# leases) and the lease statement sees whether the submit happened. Submit and lease stay two statements:
-# within one statement PostgreSQL may lock the newly picked item before the submitted one, and two
-# annotators doing that crosswise deadlock. With the request's credential lookup: two round trips.
+# ``step_pg`` calls the server-side function ``assay_labeling_step`` (migration 0006): the periodic sweep (when
+# due), the annotator's advisory lock, the submit and the lease, as one call in autocommit mode, so one round
+# trip and no BEGIN/COMMIT. Inside, each statement takes a fresh snapshot: the lock is held before the
+# current lease is looked up (a double click cannot take two leases), and the submitted item is locked before
+# the next one is picked (submit and lease in one statement could lock them the other way round, and two
+# annotators doing that crosswise deadlock).
 
-
-def _lease_ctes(order: str, *, after_submit: bool) -> str:
-    # After a submit: lease only if this very submit happened (the lease was finished at this ``now``).
-    gate = (
-        "AND EXISTS (SELECT 1 FROM assignments f WHERE f.id = :lease AND f.user_id = :u"
-        " AND f.status = 'submitted' AND f.finished_at = :now)"
-        if after_submit
-        else ""
-    )
-    return f"""
-cur AS (
-  SELECT c.id, c.item_id, c.expires_at FROM assignments c
-  WHERE c.project_id = :p AND c.user_id = :u AND c.status = 'leased' AND c.expires_at > :now {gate}
-  ORDER BY c.id LIMIT 1
-), pick AS (
-  SELECT i.id, i.payload FROM items i
-  WHERE i.project_id = :p AND NOT i.complete AND i.n_done + i.n_leased < :overlap + i.extra_overlap
-    AND NOT EXISTS (SELECT 1 FROM assignments x WHERE x.item_id = i.id AND x.user_id = :u)
-    AND NOT EXISTS (SELECT 1 FROM cur) {gate}
-  ORDER BY {ORDERS[order]} LIMIT 1 FOR UPDATE OF i SKIP LOCKED
-), took AS (
-  UPDATE items SET n_leased = items.n_leased + 1 FROM pick WHERE items.id = pick.id RETURNING items.id
-), leased AS (
-  INSERT INTO assignments (project_id, item_id, user_id, status, leased_at, expires_at)
-  SELECT :p, took.id, :u, 'leased', :now, :exp FROM took RETURNING id, item_id, expires_at
-), nxt AS (
-  SELECT leased.id, leased.item_id, leased.expires_at, pick.payload FROM leased JOIN pick ON pick.id = leased.item_id
-  UNION ALL
-  SELECT cur.id, cur.item_id, cur.expires_at, i.payload FROM cur JOIN items i ON i.id = cur.item_id
-)"""
-
-
-_FINISH_CTES = """
-fin AS (
-  UPDATE assignments SET status = 'submitted', finished_at = :now
-  WHERE id = :lease AND user_id = :u AND project_id = :p AND status = 'leased'
-  RETURNING id, item_id, leased_at
-), cnt AS (
-  UPDATE items SET n_leased = items.n_leased - 1, n_done = items.n_done + 1,
-                   complete = items.complete OR items.n_done + 1 >= :overlap + items.extra_overlap
-  FROM fin WHERE items.id = fin.item_id
-), ann AS (
-  INSERT INTO annotations (project_id, item_id, user_id, assignment_id, value, schema_version,
-                           lead_seconds, idempotency_key, created_at)
-  SELECT :p, fin.item_id, :u, fin.id, CAST(:value AS jsonb), :sv, :now - fin.leased_at, :key, :created FROM fin
-  RETURNING id, item_id, lead_seconds
-), aud AS (
-  INSERT INTO audit_events (org_id, actor_id, action, object_type, object_id, ip, user_agent, details, created_at)
-  SELECT :org, :u, 'annotation.create', 'annotation', CAST(ann.id AS varchar), :ip, :agent,
-         jsonb_build_object('item_id', ann.item_id, 'lease_id', :lease), :created FROM ann
-)"""
-
-# Payloads come back as JSON text, to be passed through to the client without decoding.
-_NEXT_PG = {
-    (order, after_submit): psycopg_style(
-        "WITH" + _lease_ctes(order, after_submit=after_submit)
-        + " SELECT id, item_id, expires_at, CAST(payload AS text) FROM nxt LIMIT 1"
-    )
-    for order in ORDERS
-    for after_submit in (False, True)
-}
-_SUBMIT_PG_RAW = psycopg_style("WITH" + _FINISH_CTES + " SELECT ann.id, ann.item_id, ann.lead_seconds FROM ann")
-_REAP_PG_RAW = psycopg_style(str(_REAP_PG))
-_LOCK_PG_RAW = "SELECT pg_advisory_xact_lock(%(k)s)"
+_STEP_PG = (
+    "SELECT * FROM assay_labeling_step(%(p)s, %(u)s, %(org)s, %(overlap)s, %(random)s, %(lock)s, %(reap_lock)s,"
+    " %(lease)s, %(value)s, %(sv)s, %(key)s, %(now)s, %(exp)s, %(created)s, %(ip)s, %(agent)s, %(next)s)"
+)
+_SUBMIT_KEYS = ("lease", "value", "sv", "key", "created", "ip", "agent", "org")
 
 
 @dataclass(frozen=True, slots=True)
 class Cycle:
-    """What one PostgreSQL round trip did: the annotation written (if a submit) and the lease handed out."""
+    """What one labeling step did: the annotation written (if a submit) and the lease handed out."""
 
     submitted: Submitted | None
     lease: tuple[int, int, float, str] | None  # id, item id, expires at, payload as JSON text
 
 
-def cycle_pg(
+def step_pg(
     pg: Any,
     *,
     project_id: int,
@@ -420,21 +361,24 @@ def cycle_pg(
     then_next: bool,
     reap: bool,
 ) -> Cycle:
-    """Submit and/or lease in one pipelined round trip on a psycopg connection, then commit.
+    """Submit and/or lease in one call on a psycopg connection in autocommit mode.
 
-    ``params`` holds ``p u org overlap now exp`` and, for a submit, ``lease value sv key created ip agent``.
+    ``params`` holds ``p u overlap now exp`` and, for a submit, ``lease value sv key created ip agent org``.
     A submit that finds no lease in status ``leased`` writes nothing and leases nothing (``submitted`` None).
     """
-    if reap:
-        lock = zlib.crc32(f"reap:{project_id}".encode())
-        pg.execute(_REAP_PG_RAW, {"p": project_id, "now": params["now"], "lock": lock})
-    pg.execute(_LOCK_PG_RAW, {"k": _user_lock_key(project_id, user_id)})
-    submitted = pg.execute(_SUBMIT_PG_RAW, params) if submit else None
-    leased = pg.execute(_NEXT_PG[order, submit], params) if then_next or not submit else None
-    pg.commit()
-    done = submitted.fetchone() if submitted is not None else None
-    row = leased.fetchone() if leased is not None else None
-    return Cycle(
-        Submitted(done[0], done[1], done[2]) if done else None,
-        (row[0], row[1], row[2], row[3]) if row else None,
+    args = {name: params.get(name) for name in _SUBMIT_KEYS} if submit else dict.fromkeys(_SUBMIT_KEYS)
+    args.update(
+        p=project_id,
+        u=user_id,
+        overlap=params["overlap"],
+        random=order == "random",
+        lock=_user_lock_key(project_id, user_id),
+        reap_lock=zlib.crc32(f"reap:{project_id}".encode()) if reap else None,
+        now=params["now"],
+        exp=params["exp"],
+        next=then_next or not submit,
     )
+    row = pg.execute(_STEP_PG, args).fetchone()
+    done = Submitted(row[0], row[1], row[2]) if row[0] is not None else None
+    lease = (row[3], row[4], row[5], row[6]) if row[3] is not None else None
+    return Cycle(done, lease)

@@ -2,9 +2,10 @@
 
 Two layers. ``next_task``/``submit``/``skip`` work on an open SQLAlchemy connection and are the reference
 behaviour on both databases. ``serve_next``/``serve_submit``/``serve_skip`` are what the API calls per
-request: they resolve the caller and the project in one query and, on PostgreSQL, run the common case
-(credential lookup, then lock + submit + lease + commit pipelined) in two round trips, falling back to the
-reference path for anything unusual (a retry, a late submit, a clash, an empty pool).
+request: they resolve the caller and the project in one query and, on PostgreSQL, run the common case in
+two round trips (that query, then one call of the ``assay_labeling_step`` function, both in autocommit
+mode), falling back to the reference path for anything unusual (a retry, a late submit, a clash, an empty
+pool, a project with gold or qualification).
 """
 
 from __future__ import annotations
@@ -424,7 +425,7 @@ def serve_skip(
     return {"task": task_body(lease, project_id)}
 
 
-# --- PostgreSQL: the common case in two round trips ----------------------------------------------
+# --- PostgreSQL: the common case in two round trips (credentials, then one labeling step) ----------------------------------------------
 
 _MEMBER_PROJECT_PG = {kind: sql.psycopg_style(query) for kind, query in auth.MEMBER_PROJECT_SQL.items()}
 _SCHEMA_PG = "SELECT CAST(definition AS text) FROM project_schemas WHERE project_id = %(p)s AND version = %(v)s"
@@ -451,55 +452,58 @@ def _cycle_pg(
     raw = engine.raw_connection()
     try:
         pg = raw.driver_connection
+        pg.autocommit = True  # each statement is its own transaction: no BEGIN/COMMIT round trips
         try:
-            with pg.pipeline():
-                now_dt = utcnow()
-                row = pg.execute(
-                    _MEMBER_PROJECT_PG[creds.kind], {"h": hash_token(creds.secret, key), "pid": project_id}
-                ).fetchone()
-                actor, project, stale = auth.member_and_project(row, creds, project_id, now_dt)
-                _open_for_labeling(actor, project)
-                if project.quality:
-                    raise _UseReference
-                if stale:
-                    pg.execute(_TOUCH_TOKEN_PG, {"now": now_dt, "id": actor.token_id})
-                params: dict[str, Any]
-                if work is None:
-                    now = time.time()
-                    params = {"p": project.id, "u": actor.user_id, "overlap": project.overlap, "now": now}
-                    params["exp"] = now + project.lease_seconds
-                    value = None
-                else:
-                    lease_id, value, idempotency_key, then_next = work
-                    schema = _schema_pg(pg, engine.url, project)
-                    payload = None
-                    if _needs_payload(schema):
-                        found = pg.execute(
-                            _PAYLOAD_PG, {"lease": lease_id, "u": actor.user_id, "p": project.id}
-                        ).fetchone()
-                        if found is None:
-                            raise NotFound(f"lease {lease_id} not found")
-                        payload = found[0]
-                    value = schema.validate_value(value, payload=payload)
-                    params = _submit_params(actor, project, lease_id, value, idempotency_key)
-                cycle = sql.cycle_pg(
-                    pg,
-                    project_id=project.id,
-                    user_id=actor.user_id,
-                    order=project.priority_order,
-                    params=params,
-                    submit=work is not None,
-                    then_next=work is not None and work[3],
-                    reap=_reap_due(project.id, params["now"], reap_interval),
-                )
+            now_dt = utcnow()
+            row = pg.execute(
+                _MEMBER_PROJECT_PG[creds.kind], {"h": hash_token(creds.secret, key), "pid": project_id}
+            ).fetchone()
+            actor, project, stale = auth.member_and_project(row, creds, project_id, now_dt)
+            _open_for_labeling(actor, project)
+            if project.quality:
+                raise _UseReference
+            if stale:
+                pg.execute(_TOUCH_TOKEN_PG, {"now": now_dt, "id": actor.token_id})
+            params: dict[str, Any]
+            if work is None:
+                now = time.time()
+                params = {"p": project.id, "u": actor.user_id, "overlap": project.overlap, "now": now}
+                params["exp"] = now + project.lease_seconds
+                value = None
+            else:
+                lease_id, value, idempotency_key, then_next = work
+                schema = _schema_pg(pg, engine.url, project)
+                payload = None
+                if _needs_payload(schema):
+                    found = pg.execute(
+                        _PAYLOAD_PG, {"lease": lease_id, "u": actor.user_id, "p": project.id}
+                    ).fetchone()
+                    if found is None:
+                        raise NotFound(f"lease {lease_id} not found")
+                    payload = found[0]
+                value = schema.validate_value(value, payload=payload)
+                params = _submit_params(actor, project, lease_id, value, idempotency_key)
+            cycle = sql.step_pg(
+                pg,
+                project_id=project.id,
+                user_id=actor.user_id,
+                order=project.priority_order,
+                params=params,
+                submit=work is not None,
+                then_next=work is not None and work[3],
+                reap=_reap_due(project.id, params["now"], reap_interval),
+            )
         except _UseReference:
-            pg.rollback()
             return None
         except Exception as error:
-            pg.rollback()
             if getattr(error, "sqlstate", None) == _UNIQUE_VIOLATION:
                 return None  # a clash on the idempotency key: the reference path sorts it out
             raise
+        finally:
+            if pg.closed:
+                raw.invalidate()  # the connection broke: the pool must not hand it out again
+            else:
+                pg.autocommit = False
     finally:
         raw.close()
     lease = sql.Lease(*cycle.lease[:3], orjson.Fragment(cycle.lease[3])) if cycle.lease else None
