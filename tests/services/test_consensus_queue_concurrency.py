@@ -9,7 +9,7 @@ from collections import Counter
 
 from sqlalchemy import text
 
-from assay.services import quality_queue, queue
+from assay.services import labeling, quality_queue
 from assay.services.auth import Credentials
 from tests.factories import SECRET
 
@@ -38,10 +38,10 @@ def test_gold_mixed_queue_keeps_its_invariants_under_concurrency(org, engine, mo
         mine: list[int] = []
         try:
             start.wait()
-            task = queue.serve_next(engine, **common)["task"]
+            task = labeling.serve_next(engine, **common)["task"]
             while task is not None:
                 mine.append(task["item"]["id"])
-                task = queue.serve_submit(
+                task = labeling.serve_submit(
                     engine,
                     **common,
                     lease_id=task["lease_id"],

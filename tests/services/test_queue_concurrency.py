@@ -7,7 +7,7 @@ from collections import Counter
 
 from sqlalchemy import text
 
-from assay.services import queue
+from assay.services import labeling
 from assay.services.auth import Credentials
 from tests.factories import SECRET
 
@@ -30,9 +30,9 @@ def test_32_annotators_overlap_3_every_item_exactly_3_distinct(org, engine):
         common = dict(key=SECRET, creds=creds, project_id=pid, reap_interval=1.0)
         try:
             start.wait()
-            task = queue.serve_next(engine, **common)["task"]
+            task = labeling.serve_next(engine, **common)["task"]
             while task is not None:
-                body = queue.serve_submit(
+                body = labeling.serve_submit(
                     engine,
                     **common,
                     lease_id=task["lease_id"],

@@ -152,7 +152,13 @@ def lease_next(
     picked = conn.execute(text(candidates), params).first()
     if picked is None:
         return None
-    item_id = picked[0]
+    return take_item(conn, project_id=project_id, user_id=user_id, item_id=picked[0], now=now, expires=expires)
+
+
+def take_item(
+    conn: Connection, *, project_id: int, user_id: int, item_id: int, now: float, expires: float
+) -> Lease:
+    """Lease an item the caller has already picked (and, on SQLite, holds the write lock for)."""
     payload = conn.execute(
         text("UPDATE items SET n_leased = n_leased + 1 WHERE id = :i RETURNING payload"), {"i": item_id}
     ).scalar_one()
@@ -161,7 +167,7 @@ def lease_next(
             "INSERT INTO assignments (project_id, item_id, user_id, status, leased_at, expires_at) "
             "VALUES (:p, :i, :u, 'leased', :now, :exp) RETURNING id"
         ),
-        {**params, "i": item_id},
+        {"p": project_id, "i": item_id, "u": user_id, "now": now, "exp": expires},
     ).scalar_one()
     return Lease(lease_id, item_id, expires, _payload(payload))
 

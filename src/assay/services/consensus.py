@@ -8,7 +8,6 @@ review, a gold change or a settings change marked it dirty; only then does a ref
 
 from __future__ import annotations
 
-import math
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -33,17 +32,11 @@ from assay.db.models import (
     Review,
     utcnow,
 )
-from assay.errors import AssayError
 from assay.quality import (
     AGGREGATORS,
-    BinaryRelevance,
-    Labels,
-    fleiss_kappa,
-    krippendorff_alpha,
-    make_aggregator,
-    percent_agreement,
 )
 from assay.schema import LabelSchema
+from assay.services.aggregation import AggregateResult, aggregate_safely, agreement_of, plain
 from assay.services.gold import gold_of, score_answer
 from assay.services.projects import schema_of
 
@@ -179,105 +172,6 @@ def _rows(question: Any, answers: list[_Answer]) -> Iterator[tuple[int, int, Any
         yield answer.item_id, answer.user_id, raw
 
 
-# --- aggregation ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Result:
-    consensus: dict[int, tuple[Any, float, int]]  # item -> (value, confidence, n labels)
-    skills: dict[int, float]
-    method: str
-    classes: list[Any] | None  # for confusion matrices; None for multi-choice
-    labels: Labels | None
-
-
-def _aggregator(method: str, weights: dict[int, float]) -> Any:
-    if method == "weighted_majority_vote":
-        return make_aggregator(method, weights=weights)
-    return make_aggregator(method)
-
-
-def _plain(value: Any) -> Any:
-    value = value.item() if isinstance(value, np.generic) else value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _finite(number: Any, default: float = 0.0) -> float:
-    number = float(number)
-    return number if math.isfinite(number) else default
-
-
-def _aggregate(
-    question: Any, rows: list[tuple[int, int, Any]], method: str, weights: dict[int, float]
-) -> _Result:
-    counts = Counter(item for item, _, _ in rows)
-    if question.kind == "multi_choice":
-        classes = [o.value for o in question.options]
-        model = BinaryRelevance(_aggregator(method, weights), classes=classes).fit(rows)
-        consensus = {}
-        for item, chosen, probas in zip(
-            model.labels_.index, model.labels_.to_numpy(), model.probas_.to_numpy(), strict=True
-        ):
-            sure = np.minimum(1.0, np.maximum(probas, 1.0 - probas))
-            value = [c for c, on in zip(classes, chosen, strict=True) if on]
-            consensus[int(item)] = (value, _finite(sure.min() if len(sure) else 1.0, 0.0), counts[int(item)])
-        return _Result(consensus, {}, method, None, None)
-    if question.kind == "single_choice":
-        classes = [o.value for o in question.options]
-    elif question.kind == "pairwise":
-        classes = ["A", "B", "tie"]
-    else:
-        classes = sorted({value for _, _, value in rows})
-    items, users, values = zip(*rows, strict=True)
-    labels = Labels.from_arrays(list(items), list(users), list(values), classes=classes)
-    model = _aggregator(method, weights).fit(labels)
-    probas = np.nan_to_num(model.probas_array_, nan=0.0)
-    confidence = probas[np.arange(len(probas)), model.label_index_]
-    consensus = {
-        int(item): (_plain(labels.label_names[code]), min(1.0, max(0.0, _finite(sure))), counts[int(item)])
-        for item, code, sure in zip(labels.item_names, model.label_index_, confidence, strict=True)
-    }
-    skills_series = getattr(model, "skills_", None)
-    skills = {}
-    if skills_series is not None:
-        skills = {int(w): _finite(s) for w, s in skills_series.items() if math.isfinite(float(s))}
-    return _Result(consensus, skills, method, [_plain(c) for c in classes], labels)
-
-
-def _aggregate_safely(
-    question: Any, rows: list[tuple[int, int, Any]], method: str, weights: dict[int, float]
-) -> _Result:
-    try:
-        return _aggregate(question, rows, method, weights)
-    except (AssayError, ValueError, FloatingPointError, np.linalg.LinAlgError):
-        # A method that cannot work on this data (too little of it, degenerate) falls back to a plain vote.
-        if method == "majority_vote":
-            raise
-        return _aggregate(question, rows, "majority_vote", weights)
-
-
-def _agreement(question: Any, result: _Result, rows: list[tuple[int, int, Any]]) -> dict[str, float | None]:
-    labels = result.labels
-    if labels is None:  # multi-choice: each distinct set of options is one category
-        items, users, values = zip(*rows, strict=True)
-        labels = Labels.from_arrays(list(items), list(users), ["|".join(sorted(v)) for v in values])
-    figures: dict[str, float | None] = {}
-    level = "ordinal" if question.kind == "rating" else "nominal"
-    for name, measure in (
-        ("percent_agreement", percent_agreement),
-        ("fleiss_kappa", fleiss_kappa),
-        ("krippendorff_alpha", lambda data: krippendorff_alpha(data, level=level)),
-    ):
-        try:
-            value = float(measure(labels))
-            figures[name] = value if math.isfinite(value) else None
-        except (AssayError, ValueError, ZeroDivisionError, FloatingPointError):
-            figures[name] = None  # needs an item labeled twice, or more than one category
-    return figures
-
-
 def _gold_weights(
     schema: LabelSchema, answers: list[_Answer], gold: dict[int, dict[str, Any]]
 ) -> dict[int, float]:
@@ -312,7 +206,7 @@ def refresh(session: Session, project: Project) -> QualityState:
         if not rows:
             summary["questions"][question.name] = {"kind": question.kind, "items": 0, "labels": 0}
             continue
-        result = _aggregate_safely(question, rows, method, weights)
+        result = aggregate_safely(question, rows, method, weights)
         if result.method != method:
             summary["fallbacks"].append(question.name)
         _tally_question(question, rows, result, tallies)
@@ -336,7 +230,7 @@ def refresh(session: Session, project: Project) -> QualityState:
             "labels": len(rows),
             "annotators": len({user for _, user, _ in rows}),
             "mean_confidence": float(np.mean(confidences)),
-            **_agreement(question, result, rows),
+            **agreement_of(question, result, rows),
         }
     consensus_rows = _apply_corrections(schema, answers, consensus_rows, project.id, now)
     summary["reopened"] = _top_up(session, project, consensus_rows)
@@ -385,7 +279,7 @@ def _top_up(session: Session, project: Project, rows: list[dict[str, Any]]) -> i
 
 
 def _tally_question(
-    question: Any, rows: list[tuple[int, int, Any]], result: _Result, tallies: dict[tuple[int, str], _Tally]
+    question: Any, rows: list[tuple[int, int, Any]], result: AggregateResult, tallies: dict[tuple[int, str], _Tally]
 ) -> None:
     classes = result.classes
     position = {c: i for i, c in enumerate(classes)} if classes is not None else {}
@@ -397,11 +291,11 @@ def _tally_question(
         if question.kind == "multi_choice":
             tally.agreed += int(frozenset(truth) == value)
             continue
-        tally.agreed += int(truth == _plain(value))
+        tally.agreed += int(truth == plain(value))
         matrix = matrices.get(user)
         if matrix is None:
             matrix = matrices[user] = np.zeros((len(position), len(position)), dtype=np.int64)
-        matrix[position[truth], position[_plain(value)]] += 1
+        matrix[position[truth], position[plain(value)]] += 1
     for user, matrix in matrices.items():
         tallies[(user, question.name)].confusion = {"classes": classes, "matrix": matrix.tolist()}
     for user, skill in result.skills.items():

@@ -55,18 +55,9 @@ def lease_gold(
     picked = conn.execute(_PICK_GOLD, {"p": project_id, "u": user_id}).first()
     if picked is None:
         return None
-    item_id = picked[0]
-    payload = conn.execute(
-        text("UPDATE items SET n_leased = n_leased + 1 WHERE id = :i RETURNING payload"), {"i": item_id}
-    ).scalar_one()
-    lease_id = conn.execute(
-        text(
-            "INSERT INTO assignments (project_id, item_id, user_id, status, leased_at, expires_at) "
-            "VALUES (:p, :i, :u, 'leased', :now, :exp) RETURNING id"
-        ),
-        {"p": project_id, "i": item_id, "u": user_id, "now": now, "exp": expires},
-    ).scalar_one()
-    return sql.Lease(lease_id, item_id, expires, sql._payload(payload))
+    return sql.take_item(
+        conn, project_id=project_id, user_id=user_id, item_id=picked[0], now=now, expires=expires
+    )
 
 
 def wants_gold(project: QueueProject, qualifying: bool) -> bool:

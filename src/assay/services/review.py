@@ -17,9 +17,10 @@ from assay.db.models import Annotation, Consensus, Item, ItemGold, Project, Revi
 from assay.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from assay.security.policies import Actor, QualityPolicy
 from assay.services import audit
-from assay.services.consensus import mark_dirty, unwrap
+from assay.services.consensus import mark_dirty
 from assay.services.gold import comparable
 from assay.services.projects import schema_of
+from assay.services.quality import consensus_for_items
 
 QueueKind = Literal["low_confidence", "disagreed", "random"]
 Verdict = Literal["accept", "reject", "correct"]
@@ -116,7 +117,7 @@ def _disagreeing(
 def _differing(
     session: Session, batch: list[Annotation], kinds: dict[str, str]
 ) -> list[tuple[Annotation, str]]:
-    consensus = _consensus_of(session, {a.item_id for a in batch})
+    consensus = consensus_for_items(session, {a.item_id for a in batch})
     out = []
     for annotation in batch:
         differs = [
@@ -134,28 +135,6 @@ def _answer(kind: str, value: Any) -> Any:
     return value.get("choice") if kind == "pairwise" and isinstance(value, dict) else value
 
 
-def _consensus_of(session: Session, item_ids: set[int]) -> dict[int, dict[str, dict[str, Any]]]:
-    out: dict[int, dict[str, dict[str, Any]]] = {}
-    rows = session.execute(
-        select(
-            Consensus.item_id,
-            Consensus.question,
-            Consensus.value,
-            Consensus.confidence,
-            Consensus.method,
-            Consensus.n_labels,
-        ).where(Consensus.item_id.in_(item_ids))
-    )
-    for item_id, question, value, confidence, method, n_labels in rows:
-        out.setdefault(item_id, {})[question] = {
-            "value": unwrap(value),
-            "confidence": confidence,
-            "method": method,
-            "n_labels": n_labels,
-        }
-    return out
-
-
 def _tasks(session: Session, found: list[tuple[Annotation, str]]) -> list[ReviewTask]:
     if not found:
         return []
@@ -164,7 +143,7 @@ def _tasks(session: Session, found: list[tuple[Annotation, str]]) -> list[Review
     emails = dict(
         session.execute(select(User.id, User.email).where(User.id.in_({a.user_id for a, _ in found}))).all()
     )
-    consensus = _consensus_of(session, item_ids)
+    consensus = consensus_for_items(session, item_ids)
     return [
         ReviewTask(
             a, emails.get(a.user_id, ""), payloads.get(a.item_id, {}), consensus.get(a.item_id, {}), why

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Header, Path, Request, Response
 
 from assay.api.deps import credentials
 from assay.api.schemas.items import NextResponse, SkipRequest, SubmitRequest, SubmitResponse
-from assay.services import queue
+from assay.services import labeling
 
 router = APIRouter(tags=["queue"])
 
@@ -44,7 +44,7 @@ async def next_task(project_id: Id, request: Request) -> Response:
     """Lease the next item for you (or return the lease you already hold); ``task`` is null when done."""
     state = request.app.state
     body = await run_in_threadpool(
-        queue.serve_next,
+        labeling.serve_next,
         state.engine,
         key=state.secret,
         creds=credentials(request),
@@ -65,7 +65,7 @@ async def submit(
     """Submit your answer for a lease; retries are safe. With ``next: true`` the next task comes back too."""
     state = request.app.state
     result = await run_in_threadpool(
-        queue.serve_submit,
+        labeling.serve_submit,
         state.engine,
         key=state.secret,
         creds=credentials(request),
@@ -84,7 +84,7 @@ async def skip(project_id: Id, lease_id: Id, body: SkipRequest, request: Request
     """Give the item back without labeling it; it will not be offered to you again."""
     state = request.app.state
     result = await run_in_threadpool(
-        queue.serve_skip,
+        labeling.serve_skip,
         state.engine,
         key=state.secret,
         creds=credentials(request),
