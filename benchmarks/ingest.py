@@ -79,6 +79,52 @@ def _maxrss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu() -> float:
+    """CPU seconds (user + system, every thread) of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _backend_cpu(url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to the benchmark database (from /proc)."""
+    if not url.startswith("postgresql"):
+        return {}
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        pids = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,))]
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / TICK
+    return seconds
+
+
+class _Meter:
+    """Wall time, this process's CPU time and the database backends' CPU time of one phase."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.backends = _backend_cpu(url)
+        self.cpu = _own_cpu()
+        self.started = time.perf_counter()
+
+    def read(self) -> dict[str, float]:
+        seconds = time.perf_counter() - self.started
+        cpu = _own_cpu() - self.cpu
+        after = _backend_cpu(self.url)  # backends the pool still holds; new ones count from zero
+        db_cpu = sum(value - self.backends.get(pid, 0.0) for pid, value in after.items())
+        return {"seconds": seconds, "cpu_s": round(cpu, 2), "db_cpu_s": round(db_cpu, 2)}
+
+
 def _context(url: str, project_id: int) -> tuple[Any, Any, Any]:
     from sqlalchemy.orm import Session
 
@@ -101,37 +147,30 @@ def phase_import(url: str, project_id: int, file: Path) -> dict[str, Any]:
 
     engine, project, actor = _context(url, project_id)
     baseline = _maxrss_kib()
-    started = time.perf_counter()
+    meter = _Meter(url)
     with Session(engine, expire_on_commit=False) as session:
         report = import_records(session=session, actor=actor, project=project, records=iter_records(file, "jsonl"))
-    seconds = time.perf_counter() - started
-    return {"rows": report.rows, "created": report.created, "seconds": seconds, "baseline_kib": baseline}
+    return {"rows": report.rows, "created": report.created, **meter.read(), "baseline_kib": baseline}
 
 
 def phase_export(url: str, project_id: int, file: Path, fmt: str) -> dict[str, Any]:
-    from assay.formats import jsonl_chunks, parquet_chunks
     from assay.services import exports
 
     engine, _, _ = _context(url, project_id)
     baseline = _maxrss_kib()
-    started = time.perf_counter()
+    meter = _Meter(url)
     rows = 0
-
-    def batches():  # type: ignore[no-untyped-def]
-        nonlocal rows
-        for batch in exports.iter_export_batches(engine=engine, project_id=project_id):
-            rows += len(batch)
-            yield batch
-
-    if fmt == "parquet":
-        chunks = parquet_chunks(batches(), schema=exports.PARQUET_SCHEMA, json_columns=exports.JSON_COLUMNS)
-    else:
-        chunks = jsonl_chunks(row for batch in batches() for row in batch)
     with open(file, "wb") as out:
-        for chunk in chunks:
+        for chunk in exports.export_chunks(engine=engine, project_id=project_id, fmt=fmt):
             out.write(chunk)
-    seconds = time.perf_counter() - started
-    return {"rows": rows, "bytes": file.stat().st_size, "seconds": seconds, "baseline_kib": baseline}
+            if fmt == "jsonl":
+                rows += chunk.count(b"\n")
+    measured = meter.read()
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        rows = pq.ParquetFile(file).metadata.num_rows
+    return {"rows": rows, "bytes": file.stat().st_size, **measured, "baseline_kib": baseline}
 
 
 def run_phase(args: argparse.Namespace) -> None:

@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     job_stale_seconds: float = Field(
         120.0, description="A running job without a heartbeat for this long is taken over by another worker."
     )
+    job_max_attempts: int = Field(
+        3, ge=1, description="Claims a job gets; one whose worker keeps dying is then marked failed, not re-run."
+    )
+    local_model_dirs: str = Field(
+        "",
+        description="Folders (comma-separated) whose local Hugging Face models generate jobs may load "
+        "(any folder in dev mode).",
+    )
     backend_allow_hosts: str = Field(
         "", description="Model backend hosts (comma-separated) allowed even on private or link-local addresses."
     )

@@ -48,13 +48,16 @@ def test_golden_result_on_a_fixed_crowd() -> None:
 
 def test_shrinkage_keeps_workers_with_few_labels_in_check() -> None:
     crowd = simulate_crowd(n_items=100, seed=1)  # about 17 labels per worker
-    assert accuracy(DawidSkene(), crowd) > accuracy(DawidSkene(shrinkage=0.0), crowd) + 0.1
+    plain = DawidSkene(shrinkage=0.0, coin_shrinkage=0.0)  # additive smoothing only
+    assert accuracy(DawidSkene(), crowd) > accuracy(plain, crowd) + 0.1
+    assert accuracy(DawidSkene(shrinkage=0.0), crowd) > accuracy(plain, crowd) + 0.1  # either prior helps
     assert accuracy(DawidSkene(), crowd) >= accuracy(MajorityVote(), crowd)
     assert DawidSkene(max_iter=1).fit(crowd.labels).n_iter_ == 1
 
 
 def test_rejects_bad_hyper_parameters() -> None:
-    for params in ({"max_iter": 0}, {"tol": -1.0}, {"smoothing": 0.0}, {"shrinkage": -1.0}):
+    bad = ({"max_iter": 0}, {"tol": -1.0}, {"smoothing": 0.0}, {"shrinkage": -1.0}, {"coin_shrinkage": -1.0})
+    for params in bad:
         with pytest.raises(InvalidInput):
             DawidSkene(**params)
 
@@ -64,3 +67,25 @@ def test_a_worker_with_one_label_cannot_break_it() -> None:
     model = DawidSkene().fit(Labels.from_rows(rows))
     assert np.isfinite(model.confusions_).all()
     assert model.labels_["t0"] == 0
+
+
+def test_one_coin_prior_transfers_a_workers_accuracy_to_classes_they_never_met() -> None:
+    rows = [(f"t{i}", f"w{w}", "abc"[i % 3]) for i in range(30) for w in range(3)]
+    rows += [(f"t{i}", "narrow", "a") for i in range(0, 15, 3)]  # five 'a' items, all answered right
+    labels = Labels.from_rows(rows)
+    narrow = list(labels.worker_names).index("narrow")
+    coin = DawidSkene(shrinkage=0.0).fit(labels).confusions_[narrow]
+    plain = DawidSkene(shrinkage=0.0, coin_shrinkage=0.0).fit(labels).confusions_[narrow]
+    assert coin[1, 1] > 0.9 and coin[2, 2] > 0.9  # true 'b' / 'c': assumed as accurate as on 'a'
+    assert plain[1] == pytest.approx([1 / 3] * 3)  # nothing seen, nothing assumed
+    assert DawidSkene().fit(labels).confusions_[narrow].diagonal().min() > 0.9
+
+
+def test_one_coin_prior_helps_with_many_classes_and_few_labels_per_worker() -> None:
+    gains = []
+    for seed in range(6):  # 100 workers, 5 classes, about 12 labels per worker
+        crowd = simulate_crowd(
+            n_items=300, n_workers=100, per_item=4, n_classes=5, accuracy=(0.5, 0.9), seed=seed
+        )
+        gains.append(accuracy(DawidSkene(), crowd) - accuracy(DawidSkene(coin_shrinkage=0.0), crowd))
+    assert min(gains) >= 0 and np.mean(gains) > 0.02

@@ -74,7 +74,7 @@ def test_every_choice_like_kind_gets_a_consensus(org, client, engine):
     assert found[(item, "tags")][0] == ["a", "b"] and found[(item, "tags")][3] == 3
     assert found[(item, "score")][0] == 4
     assert found[(item, "better")][0] == "A"
-    assert (item, "note") not in found  # free text is not aggregated
+    assert found[(item, "note")] == ("fine", 1.0, "medoid", 1)  # free text: the medoid answer
     assert all(0 <= c[1] <= 1 and not math.isnan(c[1]) for c in found.values())
     with Session(engine) as session:
         rows = list(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
+from starlette.types import Receive, Scope, Send
 
 from assay import __version__
 from assay.api import errors
+from assay.api.fast_queue import QueueFastPath
 from assay.api.middleware import BodyLimit, SecurityHeaders
 from assay.api.routes import auth, exports, items, orgs, projects, queue, tokens
 from assay.api.routes import jobs as job_routes
@@ -19,7 +22,7 @@ from assay.api.routes import quality as quality_routes
 from assay.api.routes import responses as response_routes
 from assay.api.routes import review as review_routes
 from assay.api.routes import rewards as reward_routes
-from assay.db import make_engine, upgrade
+from assay.db import async_pg, make_engine, upgrade
 from assay.settings import Settings
 
 log = logging.getLogger("assay")
@@ -45,6 +48,19 @@ def api_router() -> APIRouter:
     return router
 
 
+class AssayAPI(FastAPI):
+    """FastAPI with the labeling queue's fast path in front of everything else (``assay.api.fast_queue``)."""
+
+    fast_path: QueueFastPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Hand the request to the fast path, which passes everything but the queue's routes on to FastAPI."""
+        if self.fast_path is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await self.fast_path(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the app; refuses to start without a strong secret key outside dev mode."""
     settings = settings or Settings()
@@ -63,8 +79,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         yield
         for worker in workers:
             worker.stop()
+        await async_pg.close_pools()
 
-    app = FastAPI(
+    app = AssayAPI(
         title="assay",
         version=__version__,
         description="Training-data engine: labeling, workforce, quality, model in the loop.",
@@ -81,6 +98,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_web(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
+    app.fast_path = QueueFastPath(
+        partial(FastAPI.__call__, app), state=app.state, max_body=settings.max_body_bytes
+    )
     return app
 
 

@@ -23,7 +23,7 @@ class BodyLimit:
         limit = self.max_upload if scope["path"].endswith(UPLOAD_PATH_SUFFIXES) else self.max_body
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await _reject(send, limit)
+                await reject_too_large(send, limit)
                 return
         seen = 0
         started = False
@@ -47,10 +47,11 @@ class BodyLimit:
             await self.app(scope, counted_receive, tracked_send)
         except PayloadTooLarge:
             if not started:
-                await _reject(send, limit)
+                await reject_too_large(send, limit)
 
 
-async def _reject(send: Send, limit: int) -> None:
+async def reject_too_large(send: Send, limit: int) -> None:
+    """Answer 413 with the JSON error body."""
     error = PayloadTooLarge(f"request body over the limit of {limit} bytes")
     body = orjson.dumps(error.to_dict())
     await send(

@@ -22,7 +22,8 @@ from assay.errors import NotFound
 from assay.settings import Settings
 
 jobs_app = typer.Typer(
-    help="Background jobs: run them here, list, show and cancel them on a server.", no_args_is_help=True
+    help="Background jobs: run them here; list, show, cancel and resume them on a server.",
+    no_args_is_help=True,
 )
 
 JobId = Annotated[int, typer.Argument(help="The job's id (see `assay jobs list`).")]
@@ -31,16 +32,34 @@ JobId = Annotated[int, typer.Argument(help="The job's id (see `assay jobs list`)
 @friendly_errors
 def generate(
     project_id: ProjectId,
-    model: Annotated[str, typer.Option(help="Model name sent to the backend and stored with each response.")],
-    base_url: Annotated[str, typer.Option(help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1.")],
+    model: Annotated[
+        str, typer.Option(help="Model name sent to the backend and stored (hf: default the folder's name).")
+    ] = "",
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1.")
+    ] = None,
+    backend: Annotated[
+        Literal["openai", "hf"],
+        typer.Option(
+            help="openai: an OpenAI-compatible server; hf: a local Hugging Face model (--model-path)."
+        ),
+    ] = "openai",
+    model_path: Annotated[
+        Path | None,
+        typer.Option(
+            file_okay=False, help="hf: folder with the model and tokenizer (nothing is downloaded)."
+        ),
+    ] = None,
     model_version: Annotated[str, typer.Option(help="Version label stored with the responses.")] = "",
     temperature: Annotated[
-        float | None, typer.Option(help="Sampling temperature (backend default if unset).")
+        float | None, typer.Option(help="Sampling temperature (backend default if unset; hf: 0 is greedy).")
     ] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Longest answer, in tokens.")] = None,
+    seed: Annotated[int | None, typer.Option(help="hf: seed that makes sampling reproducible.")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per call before it counts as timed out.")] = 60.0,
     max_retries: Annotated[int, typer.Option(help="Retries per item, with exponential backoff.")] = 3,
-    concurrency: Annotated[int, typer.Option(help="Calls in flight at once.")] = 4,
+    concurrency: Annotated[int, typer.Option(help="openai: calls in flight at once.")] = 4,
+    batch_size: Annotated[int, typer.Option(help="hf: conversations generated together.")] = 8,
     limit: Annotated[int | None, typer.Option(help="Handle at most this many items.")] = None,
     api_key: Annotated[
         str | None,
@@ -58,25 +77,37 @@ def generate(
     settings = Settings()
     if allow_loopback:
         settings = settings.model_copy(update={"backend_allow_loopback": True})
+    folder = str(model_path.expanduser().resolve()) if model_path is not None else None
+    if folder is not None:  # this process is the user's own: it may load any folder they name
+        roots = ",".join(filter(None, (settings.local_model_dirs, folder)))
+        settings = settings.model_copy(update={"local_model_dirs": roots})
     from sqlalchemy.orm import Session
 
     from assay.jobs import run_job
     from assay.services.generate import GenerateParams, start_generate
 
+    by_backend = (
+        {"seed": seed, "batch_size": batch_size}
+        if backend == "hf"
+        else {"concurrency": concurrency, "timeout": timeout}
+    )
     try:
         params = GenerateParams(
+            backend=backend,
             model=model,
             model_version=model_version,
             base_url=base_url,
+            model_path=folder,
             temperature=temperature,
             max_tokens=max_tokens,
-            timeout=timeout,
             max_retries=max_retries,
-            concurrency=concurrency,
             limit=limit,
+            **by_backend,
         )
     except ValidationError as error:
-        raise fail(f"invalid option: {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}") from None
+        first = error.errors()[0]
+        where = f"{first['loc'][0]}: " if first["loc"] else ""
+        raise fail(f"invalid option: {where}{first['msg']}") from None
     engine = migrate(settings)
     try:
         with Session(engine, expire_on_commit=False) as session:
@@ -213,6 +244,14 @@ def cancel_job(job_id: JobId, url: Url = DEFAULT_URL, token: Token = None) -> No
     """Cancel a queued or running job; responses already written are kept."""
     job = connect(url, token).cancel_job(job_id)
     out.print(f"Job {job.id} is {job.status}.")
+
+
+@jobs_app.command("resume")
+@friendly_errors
+def resume_job(job_id: JobId, url: Url = DEFAULT_URL, token: Token = None) -> None:
+    """Queue a failed or cancelled job again (or a done one with failed items); generate resumes."""
+    job = connect(url, token).resume_job(job_id)
+    out.print(f"Job {job.id} is {job.status} again.")
 
 
 @friendly_errors

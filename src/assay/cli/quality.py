@@ -24,6 +24,17 @@ def _num(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _agreement(figures: Any) -> str:
+    """The kind's agreement figure: shared answers, span/relation F1, Kendall τ or free-text likeness."""
+    if figures.percent_agreement is not None:
+        return f"{figures.percent_agreement:.2f}"
+    for name, label in (("f1", "F1"), ("kendall_tau", "τ"), ("text_similarity", "sim")):
+        value = getattr(figures, name, None)
+        if value is not None:
+            return f"{label} {value:.2f}"
+    return "-"
+
+
 def _rate(rate: Any) -> str:
     if rate.count == 0:
         return "-"
@@ -43,15 +54,16 @@ def show(project_id: ProjectId, url: Url = DEFAULT_URL, token: Token = None) -> 
         f"(computed {when})."
     )
     questions = Table(
-        "question", "kind", "items", "labels", "agreement", "Fleiss κ", "Krippendorff α", "confidence"
+        "question", "kind", "by", "items", "labels", "agreement", "Fleiss κ", "Krippendorff α", "confidence"
     )
     for name, figures in summary.questions.items():
         questions.add_row(
             name,
             figures.kind,
+            escape(figures.method or "-"),
             str(figures.items),
             str(figures.labels),
-            _num(figures.percent_agreement),
+            _agreement(figures),
             _num(figures.fleiss_kappa),
             _num(figures.krippendorff_alpha),
             _num(figures.mean_confidence),

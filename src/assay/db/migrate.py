@@ -20,7 +20,7 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database to ``revision``; concurrent callers wait for the first one."""
     config = alembic_config()
     if engine.dialect.name == "sqlite":

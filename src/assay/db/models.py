@@ -335,6 +335,8 @@ class QualityState(Base):
     watermark: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     dirty: Mapped[bool] = mapped_column(Boolean, default=True)  # set by reviews, gold and setting changes
     summary: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # agreement per question, counts
+    # Bumped with every ``dirty`` mark (migration 0007): a refresh that ran beside a change leaves it dirty.
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class Review(Base):

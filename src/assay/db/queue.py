@@ -152,7 +152,9 @@ def lease_next(
     picked = conn.execute(text(candidates), params).first()
     if picked is None:
         return None
-    return take_item(conn, project_id=project_id, user_id=user_id, item_id=picked[0], now=now, expires=expires)
+    return take_item(
+        conn, project_id=project_id, user_id=user_id, item_id=picked[0], now=now, expires=expires
+    )
 
 
 def take_item(
@@ -341,7 +343,7 @@ def release(conn: Connection, *, lease_id: int, user_id: int, project_id: int, n
 # the next one is picked (submit and lease in one statement could lock them the other way round, and two
 # annotators doing that crosswise deadlock).
 
-_STEP_PG = (
+STEP_PG = (
     "SELECT * FROM assay_labeling_step(%(p)s, %(u)s, %(org)s, %(overlap)s, %(random)s, %(lock)s, %(reap_lock)s,"
     " %(lease)s, %(value)s, %(sv)s, %(key)s, %(now)s, %(exp)s, %(created)s, %(ip)s, %(agent)s, %(next)s)"
 )
@@ -354,6 +356,39 @@ class Cycle:
 
     submitted: Submitted | None
     lease: tuple[int, int, float, str] | None  # id, item id, expires at, payload as JSON text
+
+
+def step_args(
+    *,
+    project_id: int,
+    user_id: int,
+    order: str,
+    params: dict[str, Any],
+    submit: bool,
+    then_next: bool,
+    reap: bool,
+) -> dict[str, Any]:
+    """The parameters of one ``STEP_PG`` call (see ``step_pg``)."""
+    args = {name: params.get(name) for name in _SUBMIT_KEYS} if submit else dict.fromkeys(_SUBMIT_KEYS)
+    args.update(
+        p=project_id,
+        u=user_id,
+        overlap=params["overlap"],
+        random=order == "random",
+        lock=_user_lock_key(project_id, user_id),
+        reap_lock=zlib.crc32(f"reap:{project_id}".encode()) if reap else None,
+        now=params["now"],
+        exp=params["exp"],
+        next=then_next or not submit,
+    )
+    return args
+
+
+def cycle_of(row: Any) -> Cycle:
+    """The ``Cycle`` in a row of ``STEP_PG``."""
+    done = Submitted(row[0], row[1], row[2]) if row[0] is not None else None
+    lease = (row[3], row[4], row[5], row[6]) if row[3] is not None else None
+    return Cycle(done, lease)
 
 
 def step_pg(
@@ -372,19 +407,13 @@ def step_pg(
     ``params`` holds ``p u overlap now exp`` and, for a submit, ``lease value sv key created ip agent org``.
     A submit that finds no lease in status ``leased`` writes nothing and leases nothing (``submitted`` None).
     """
-    args = {name: params.get(name) for name in _SUBMIT_KEYS} if submit else dict.fromkeys(_SUBMIT_KEYS)
-    args.update(
-        p=project_id,
-        u=user_id,
-        overlap=params["overlap"],
-        random=order == "random",
-        lock=_user_lock_key(project_id, user_id),
-        reap_lock=zlib.crc32(f"reap:{project_id}".encode()) if reap else None,
-        now=params["now"],
-        exp=params["exp"],
-        next=then_next or not submit,
+    args = step_args(
+        project_id=project_id,
+        user_id=user_id,
+        order=order,
+        params=params,
+        submit=submit,
+        then_next=then_next,
+        reap=reap,
     )
-    row = pg.execute(_STEP_PG, args).fetchone()
-    done = Submitted(row[0], row[1], row[2]) if row[0] is not None else None
-    lease = (row[3], row[4], row[5], row[6]) if row[3] is not None else None
-    return Cycle(done, lease)
+    return cycle_of(pg.execute(STEP_PG, args).fetchone())

@@ -2,7 +2,7 @@
 
 from assay.formats._common import DEFAULT_JSON_COLUMNS, Record
 from assay.formats.rows import FORMATS, SUPPORTED_EXTENSIONS, Format, detect_format, iter_records
-from assay.formats.writers import csv_chunks, jsonl_chunks, parquet_chunks
+from assay.formats.writers import csv_chunks, jsonl_chunks, parquet_chunks, parquet_tables
 
 __all__ = [
     "DEFAULT_JSON_COLUMNS",
@@ -15,4 +15,5 @@ __all__ = [
     "iter_records",
     "jsonl_chunks",
     "parquet_chunks",
+    "parquet_tables",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -130,11 +130,11 @@ def parquet_chunks(
     there, or a key first seen later, raises ``ValueError``, so pass ``schema`` when that can happen.
     Columns in ``json_columns`` are always JSON text (see the module docstring).
     """
-    sink = _DrainedSink()
-    writer: pq.ParquetWriter | None = None
     if schema is not None:
         schema = _json_schema(schema, json_columns)
-    try:
+
+    def tables() -> Iterator[pa.Table]:
+        nonlocal schema
         for batch in batches:
             if not batch:
                 continue
@@ -142,14 +142,42 @@ def parquet_chunks(
             if schema is None:
                 inferred = pa.table({name: pa.array(values) for name, values in columns.items()}).schema
                 schema = _json_schema(inferred, json_columns)
-            table = _table(columns, schema, len(batch))
+            yield _table(columns, schema, len(batch))
+
+    yield from _parquet_file(tables(), lambda: schema, compression)
+
+
+def parquet_tables(
+    tables: Iterable[pa.Table],
+    *,
+    schema: pa.Schema,
+    json_columns: Collection[str] = (),
+    compression: str = "zstd",
+) -> Iterator[bytes]:
+    """Encode Arrow tables of ``schema`` as one Parquet file, one row group per table, yielding bytes.
+
+    For columns already built (say, by a database): ``json_columns`` must hold JSON text already; they are
+    only marked so that :func:`assay.formats.iter_records` parses them back.
+    """
+    marked = _json_schema(schema, json_columns)
+    yield from _parquet_file((table.cast(marked) for table in tables), lambda: marked, compression)
+
+
+def _parquet_file(
+    tables: Iterable[pa.Table], schema: Callable[[], pa.Schema | None], compression: str
+) -> Iterator[bytes]:
+    """Write ``tables`` as row groups of one Parquet file, handing the bytes out after each row group."""
+    sink = _DrainedSink()
+    writer: pq.ParquetWriter | None = None
+    try:
+        for table in tables:
             if writer is None:
-                writer = pq.ParquetWriter(sink, schema, compression=compression)
+                writer = pq.ParquetWriter(sink, table.schema, compression=compression)
             writer.write_table(table)
             if chunk := sink.drain():
                 yield chunk
         if writer is None:
-            writer = pq.ParquetWriter(sink, schema or pa.schema([]), compression=compression)
+            writer = pq.ParquetWriter(sink, schema() or pa.schema([]), compression=compression)
     finally:
         if writer is not None:
             writer.close()

@@ -138,9 +138,14 @@ def run_job(
     stale_seconds: float = 120.0,
     settings: Settings | None = None,
 ) -> Job | None:
-    """Claim one given job and run it here (``assay generate``); None if another worker holds it."""
+    """Claim one given job and run it here (``assay generate``); None if it is not claimable (another worker
+    holds it, it is finished, or it crashed its workers ``job_max_attempts`` times and is now failed)."""
     worker = store.worker_name()
-    if store.claim(engine, worker=worker, stale_seconds=stale_seconds, job_id=job_id) is None:
+    attempts = settings.job_max_attempts if settings else store.MAX_ATTEMPTS
+    claimed = store.claim(
+        engine, worker=worker, stale_seconds=stale_seconds, job_id=job_id, max_attempts=attempts
+    )
+    if claimed is None:
         return None
     return run_claimed(
         engine,
@@ -163,9 +168,12 @@ def run_pending(
 ) -> list[Job]:
     """Claim and run queued jobs (of ``kinds``, default all) one after another until none is left."""
     worker = store.worker_name()
+    attempts = settings.job_max_attempts if settings else store.MAX_ATTEMPTS
     ran: list[Job] = []
     while max_jobs is None or len(ran) < max_jobs:
-        job_id = store.claim(engine, worker=worker, stale_seconds=stale_seconds, kinds=kinds)
+        job_id = store.claim(
+            engine, worker=worker, stale_seconds=stale_seconds, kinds=kinds, max_attempts=attempts
+        )
         if job_id is None:
             break
         ran.append(run_claimed(engine, job_id, worker, settings=settings, stale_seconds=stale_seconds))
@@ -186,7 +194,12 @@ class Worker(threading.Thread):
         worker = store.worker_name()
         while not self._stop_event.is_set():
             try:
-                job_id = store.claim(self.engine, worker=worker, stale_seconds=self.stale_seconds)
+                job_id = store.claim(
+                    self.engine,
+                    worker=worker,
+                    stale_seconds=self.stale_seconds,
+                    max_attempts=self.settings.job_max_attempts,
+                )
             except Exception:  # the database may be briefly unavailable; try again later
                 log.exception("claiming a job failed")
                 job_id = None

@@ -3,7 +3,11 @@
 Claiming is one ``UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING id`` statement: on PostgreSQL the
 inner select takes ``FOR UPDATE SKIP LOCKED`` so concurrent workers (threads or server processes) never
 claim the same job; on SQLite every write transaction is ``BEGIN IMMEDIATE``, which serialises claimers.
-A running job whose heartbeat is older than ``stale_seconds`` (its worker died) is claimed again.
+A running job whose heartbeat is older than ``stale_seconds`` (its worker died) is claimed again, at most
+until it has been claimed ``max_attempts`` times: a job that keeps killing its worker (out of memory, a crash
+in native code) is then marked failed with the reason, instead of taking down one worker after another.
+A manager can ``resume`` a failed or cancelled job (or a done one with failed items): it is queued again
+with a fresh attempt budget, and resumable handlers such as generate carry on from what is missing.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from assay.services import audit
 
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
 FINISHED = ("done", "failed", "cancelled")
+MAX_ATTEMPTS = 3
 
 
 def worker_name() -> str:
@@ -71,8 +76,12 @@ def claim(
     stale_seconds: float = 120.0,
     job_id: int | None = None,
     kinds: Sequence[str] | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> int | None:
-    """Atomically take the oldest claimable job (or ``job_id``, or of ``kinds``) for ``worker``; its id or None."""
+    """Atomically take the oldest claimable job (or ``job_id``, or of ``kinds``) for ``worker``; its id or None.
+
+    Stale jobs that already had ``max_attempts`` claims are marked failed on the way (see the module docstring).
+    """
     now = utcnow()
     stale = now - timedelta(seconds=stale_seconds)
     only = "AND id = :job_id" if job_id is not None else ""
@@ -80,11 +89,13 @@ def claim(
     if kind_names:
         only += f" AND kind IN ({', '.join(':' + name for name in kind_names)})"
     lock = "" if engine.dialect.name == "sqlite" else "FOR UPDATE SKIP LOCKED"
+    claimable = (
+        "(status = 'queued' OR (status = 'running' AND heartbeat_at < :stale AND attempts < :max_attempts))"
+    )
     statement = text(
         "UPDATE jobs SET status = 'running', worker = :worker, attempts = attempts + 1, "
         "started_at = COALESCE(started_at, :now), heartbeat_at = :now "
-        "WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' OR (status = 'running' AND heartbeat_at < :stale)) "
-        f"{only} ORDER BY id LIMIT 1 {lock}) RETURNING id"
+        f"WHERE id = (SELECT id FROM jobs WHERE {claimable} {only} ORDER BY id LIMIT 1 {lock}) RETURNING id"
     )
     # A cheap read first: idle workers poll without taking SQLite's write lock.
     with Session(engine.execution_options(assay_read_only=True)) as session:
@@ -97,10 +108,24 @@ def claim(
             probe = probe.where(Job.kind.in_(list(kinds)))
         if session.scalar(probe.limit(1)) is None:
             return None
+    values = {"worker": worker, "now": now, "stale": stale, "max_attempts": max_attempts}
     with engine.begin() as conn:
-        return conn.execute(
-            statement, {"worker": worker, "now": now, "stale": stale, "job_id": job_id, **kind_names}
-        ).scalar_one_or_none()
+        _fail_crash_loops(conn, stale=stale, now=now, max_attempts=max_attempts)
+        return conn.execute(statement, {**values, "job_id": job_id, **kind_names}).scalar_one_or_none()
+
+
+def _fail_crash_loops(conn: Any, *, stale: Any, now: Any, max_attempts: int) -> None:
+    # Every claim of these ended with a dead worker: a further claim would most likely kill another one.
+    conn.execute(
+        update(Job)
+        .where(Job.status == "running", Job.heartbeat_at < stale, Job.attempts >= max_attempts)
+        .values(
+            status="failed",
+            finished_at=now,
+            error=f"the job's worker stopped responding on each of its {max_attempts} attempts "
+            "(a crash or out of memory?); it was not started again. Resume it to try once more.",
+        )
+    )
 
 
 def beat(
@@ -188,6 +213,44 @@ def cancel(*, session: Session, actor: Actor, job_id: int) -> Job:
         .values(status="cancelled", finished_at=utcnow())
     )
     audit.record(session, actor=actor, action="job.cancel", object_type="job", object_id=job.id)
+    session.commit()
+    session.refresh(job)
+    return job
+
+
+def resumable(job: Job) -> bool:
+    """Whether ``resume`` takes this job: failed or cancelled, or done with failed items to retry."""
+    return job.status in ("failed", "cancelled") or (job.status == "done" and job.progress_failed > 0)
+
+
+def resume(*, session: Session, actor: Actor, job_id: int) -> Job:
+    """Queue a failed or cancelled job again (or a done one with failed items), with a fresh attempt budget."""
+    job = get_job(session=session, actor=actor, job_id=job_id)
+    if not resumable(job):
+        raise Conflict(
+            f"job {job_id} is {job.status}; only failed or cancelled jobs, or done ones with failed items, resume"
+        )
+    changed = session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status == job.status)
+        .values(
+            status="queued",
+            attempts=0,
+            error=None,
+            worker=None,
+            heartbeat_at=None,
+            started_at=None,
+            finished_at=None,
+            progress_done=0,
+            progress_total=None,
+            progress_failed=0,
+            result={},
+        )
+    )
+    if changed.rowcount != 1:  # someone else resumed or changed it meanwhile
+        session.rollback()
+        raise Conflict(f"job {job_id} changed meanwhile; reload and try again")
+    audit.record(session, actor=actor, action="job.resume", object_type="job", object_id=job.id)
     session.commit()
     session.refresh(job)
     return job

@@ -23,15 +23,29 @@ class DawidSkene(Aggregator):
     r"""Dawid-Skene: every worker has a confusion matrix :math:`\pi^w_{kl} = P(y = l \mid z = k)`.
 
     Model: :math:`P(z_i = k \mid y) \propto p_k \prod_{w \in W_i} \pi^w_{k, y_{iw}}`, fitted by
-    expectation-maximisation started from the (soft) majority vote. The M-step smooths every worker's expected
-    counts :math:`n^w_{kl}` with pseudo-counts,
-    :math:`\pi^w_{kl} \propto n^w_{kl} + s\,\bar\pi_{kl} + \alpha`:
-    ``smoothing`` :math:`\alpha` on every cell, so no probability is ever 0 and a class a worker never saw
-    cannot break the log-likelihood, and ``shrinkage`` :math:`s` towards the pooled confusion matrix
-    :math:`\bar\pi` of all workers, so a worker with a handful of labels is assumed to behave like the
-    average worker until their own labels say otherwise (an empirical-Bayes Dirichlet prior; ``shrinkage=0``
-    gives plain additive smoothing). Iterations stop when the mean log-likelihood per label changes by less
-    than ``tol``, or at ``max_iter``.
+    expectation-maximisation started from the (soft) majority vote and run to convergence. The M-step is
+    the MAP estimate under a Dirichlet prior on every row of every worker's confusion matrix, that is
+    pseudo-counts added to the worker's expected counts :math:`n^w_{kl}`:
+
+    .. math:: \pi^w_{kl} \propto n^w_{kl} + s\,\bar\pi_{kl} + c\,\mu^w_{kl} + \alpha
+
+    * ``shrinkage`` :math:`s` pseudo-labels per row towards the pooled confusion matrix :math:`\bar\pi` of
+      all workers: a worker with a handful of labels is assumed to confuse classes like the average worker;
+    * ``coin_shrinkage`` :math:`c` pseudo-labels per row towards the worker's own one-coin matrix
+      :math:`\mu^w` (:math:`a_w` on the diagonal, :math:`(1 - a_w) / (K - 1)` elsewhere), where
+      :math:`a_w = (\sum_k n^w_{kk} + 2\bar a) / (n_w + 2)` is their expected accuracy shrunk towards the
+      crowd's :math:`\bar a` (a Beta prior worth 2 labels): a worker who is right on the classes we saw them
+      answer is assumed right on the others too, so a true class they met once or never does not get an
+      arbitrary row (this matters with many classes and few labels per worker);
+    * ``smoothing`` :math:`\alpha` on every cell, so no probability is ever 0 and a class a worker never saw
+      cannot break the log-likelihood.
+
+    Both means are re-estimated from the expected counts at every M-step (empirical Bayes), so the prior
+    pools partially between the full Dawid-Skene model, the one-coin model and the average worker, in the
+    spirit of the hierarchical Dawid-Skene of Paun et al. (2018), "Comparing Bayesian models of annotation",
+    TACL 6. ``shrinkage=0, coin_shrinkage=0`` gives plain additive smoothing. The class prior :math:`p` is
+    the mean posterior (maximum likelihood). Iterations stop when the mean log-likelihood per label changes
+    by less than ``tol``, or at ``max_iter``.
 
     Assumes workers answer independently given the true class, with a worker-specific but item-independent
     confusion matrix. Dawid, A. P. & Skene, A. M. (1979), "Maximum likelihood estimation of observer
@@ -52,14 +66,37 @@ class DawidSkene(Aggregator):
     """
 
     def __init__(
-        self, max_iter: int = 100, tol: float = 1e-5, smoothing: float = 0.01, shrinkage: float = 2.0
+        self,
+        max_iter: int = 100,
+        tol: float = 1e-5,
+        smoothing: float = 0.01,
+        shrinkage: float = 2.0,
+        coin_shrinkage: float = 2.0,
     ) -> None:
-        if max_iter < 1 or tol < 0 or smoothing <= 0 or shrinkage < 0:
-            raise InvalidInput("need max_iter >= 1, tol >= 0, smoothing > 0 and shrinkage >= 0")
+        if max_iter < 1 or tol < 0 or smoothing <= 0 or shrinkage < 0 or coin_shrinkage < 0:
+            raise InvalidInput("need max_iter >= 1, tol >= 0, smoothing > 0 and non-negative shrinkage")
         self.max_iter = max_iter
         self.tol = tol
         self.smoothing = smoothing
         self.shrinkage = shrinkage
+        self.coin_shrinkage = coin_shrinkage
+
+    def _prior_counts(self, counts: np.ndarray) -> np.ndarray:
+        """Dirichlet pseudo-counts (workers × answer × true class) from the expected counts ``counts``."""
+        k = counts.shape[1]
+        pooled = counts.sum(axis=0)
+        pooled /= np.maximum(pooled.sum(axis=0, keepdims=True), 1e-300)
+        prior = self.shrinkage * pooled + self.smoothing
+        if self.coin_shrinkage == 0:
+            return np.broadcast_to(prior, counts.shape)
+        right = np.einsum("wkk->w", counts)
+        total = counts.sum(axis=(1, 2))
+        crowd = right.sum() / max(total.sum(), 1e-300)
+        accuracy = (right + 2.0 * crowd) / (total + 2.0)
+        wrong = (1.0 - accuracy) / max(k - 1, 1)
+        eye = np.eye(k)
+        coin = wrong[:, None, None] * (1.0 - eye) + accuracy[:, None, None] * eye
+        return prior + self.coin_shrinkage * coin
 
     def _fit(self, labels: Labels) -> None:
         k, n_workers = labels.n_classes, labels.n_workers
@@ -68,11 +105,10 @@ class DawidSkene(Aggregator):
         probas = normalize_rows(vote_matrix(labels))
         history: list[float] = []
         for _ in range(self.max_iter):
-            # M-step: expected counts n[w, answer, true] in one product, smoothed, normalised per true class.
+            # M-step: expected counts n[w, answer, true] in one product, plus the prior, normalised
+            # per true class.
             counts = (by_answer @ probas).reshape(n_workers, k, k)
-            pooled = counts.sum(axis=0)
-            pooled /= np.maximum(pooled.sum(axis=0, keepdims=True), 1e-300)
-            counts += self.shrinkage * pooled + self.smoothing
+            counts += self._prior_counts(counts)
             log_conf = np.log(counts) - np.log(counts.sum(axis=1, keepdims=True))
             priors = np.maximum(column_mean(probas), 1e-12)
             # E-step: log posterior = log prior + sum of the workers' log confusion entries.

@@ -32,7 +32,7 @@ def make_aggregator(name: str, **params: Any) -> Aggregator:
 
     Example:
         >>> make_aggregator("dawid_skene", max_iter=50)
-        DawidSkene(max_iter=50, tol=1e-05, smoothing=0.01, shrinkage=2.0)
+        DawidSkene(max_iter=50, tol=1e-05, smoothing=0.01, shrinkage=2.0, coin_shrinkage=2.0)
     """
     try:
         cls = AGGREGATORS[name]

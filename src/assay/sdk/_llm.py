@@ -58,15 +58,22 @@ class LLMMethods:
         )
         return [ResponsePublic.model_validate(row) for row in body]
 
-    def generate(self, project_id: int, *, model: str, base_url: str, **options: Any) -> JobPublic:
-        """Queue a generate job (options: model_version, temperature, max_tokens, timeout, max_retries, ...)."""
-        body = self._http.json(
-            "POST",
-            f"/projects/{project_id}/generate",
-            json={"model": model, "base_url": base_url, **options},
-            retry=False,
-        )
-        return JobPublic.model_validate(body)
+    def generate(
+        self,
+        project_id: int,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        backend: Literal["openai", "hf"] = "openai",
+        model_path: str | None = None,
+        **options: Any,
+    ) -> JobPublic:
+        """Queue a generate job: an OpenAI-compatible ``base_url``, or ``backend="hf"`` with a ``model_path``
+        on the server (options: model_version, temperature, max_tokens, seed, max_retries, batch_size, ...)."""
+        body = {"backend": backend, "model": model, "base_url": base_url, "model_path": model_path, **options}
+        body = {key: value for key, value in body.items() if value is not None}
+        job = self._http.json("POST", f"/projects/{project_id}/generate", json=body, retry=False)
+        return JobPublic.model_validate(job)
 
     def make_comparisons(
         self,
@@ -107,6 +114,10 @@ class LLMMethods:
     def cancel_job(self, job_id: int) -> JobPublic:
         """Cancel a queued or running job (what it wrote is kept)."""
         return JobPublic.model_validate(self._http.json("POST", f"/jobs/{job_id}/cancel"))
+
+    def resume_job(self, job_id: int) -> JobPublic:
+        """Queue a failed or cancelled job again (or a done one with failed items); generate resumes."""
+        return JobPublic.model_validate(self._http.json("POST", f"/jobs/{job_id}/resume", retry=False))
 
     def wait_for_job(
         self,

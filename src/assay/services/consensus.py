@@ -1,46 +1,56 @@
-"""Consensus: run the project's aggregation over its annotations; store per item the inferred label, its
-confidence and the method, and per annotator their reliability (agreement, confusions, gold, reviews).
+"""Consensus: infer each item's answer to every question from its annotations; store it with a confidence and
+the method, and per annotator their reliability (agreement, confusions, gold, reviews).
+
+How each kind is decided: choice-like kinds, ratings, rubrics and safety flags by the project's aggregation
+method (``assay.services.aggregation``); spans, relations, rankings and free text by rules of their own
+(``assay.services.structured_consensus``). A reviewer's correction overrides either (method ``review``).
 
 Refreshing is incremental in the only sense that matters on the hot path: a submit writes nothing here. A
 project is stale when an annotation newer than the last run's watermark exists (one indexed ``max``), or when a
-review, a gold change or a settings change marked it dirty; only then does a refresh recompute.
+review, a gold change or a settings change marked it dirty; only then does a refresh recompute. The refresh
+reads in a read-only transaction, computes outside any transaction, and writes in short batches, so labeling
+goes on meanwhile; one refresh per project runs at a time (``assay.services.refresh_lock``).
 """
 
 from __future__ import annotations
 
+import time
 import zlib
-from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from assay.db.models import (
-    Annotation,
-    AnnotatorReliability,
-    Consensus,
-    Item,
-    ItemGold,
-    Project,
-    QualityState,
-    Review,
-    utcnow,
-)
-from assay.quality import (
-    AGGREGATORS,
-)
+from assay.db.engine import READ_ONLY, writer_turn
+from assay.db.models import Project, QualityState, utcnow
+from assay.quality import AGGREGATORS
 from assay.schema import LabelSchema
-from assay.services.aggregation import AggregateResult, aggregate_safely, agreement_of, plain
-from assay.services.gold import gold_of, score_answer
+from assay.services import consensus_store as store
+from assay.services.aggregation import Outcome, choice_outcome, rubric_outcome, safety_outcome
+from assay.services.answers import CONSENSUS_KINDS, TEXT_KINDS, stored_form
 from assay.services.projects import schema_of
+from assay.services.refresh_lock import refresh_lock
+from assay.services.structured_consensus import (
+    MEDOID,
+    ranking_outcome,
+    relation_outcome,
+    span_outcome,
+    text_outcome,
+)
 
-AGGREGATED_KINDS = ("single_choice", "multi_choice", "rating", "pairwise")
+AGGREGATED_KINDS = ("single_choice", "multi_choice", "rating", "pairwise")  # through the project's method
+CONFUSION_KINDS = ("single_choice", "rating", "pairwise")  # one class per answer: a confusion matrix
+REVIEW_METHOD = "review"
+# Consensus rows whose confidence does not say how sure a label is: never used to rank items as unsure.
+UNRANKED_METHODS = (REVIEW_METHOD, MEDOID)
+LOCK_WAIT = 120.0  # seconds a reader waits for another's refresh before serving the stored figures
+BATCH_REST = 0.05  # most seconds a refresh pauses between write batches on SQLite
 # Stored consensus values are wrapped ({"v": value}): SQLite gives a JSON column numeric affinity, which would
 # turn a bare number such as a rating into an INTEGER that no longer reads back as JSON.
 
@@ -50,25 +60,26 @@ def unwrap(stored: Any) -> Any:
     return stored.get("v") if isinstance(stored, dict) else stored
 
 
-REVIEW_METHOD = "review"
-
-
 def mark_dirty(session: Session, project_id: int) -> None:
     """Flag a project's consensus as stale (reviews, gold and settings changes; never the submit path)."""
     dialect = session.get_bind().dialect.name
     make = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = make(QualityState).values(project_id=project_id, dirty=True, summary={})
-    session.execute(stmt.on_conflict_do_update(index_elements=["project_id"], set_={"dirty": True}))
+    stmt = make(QualityState).values(project_id=project_id, dirty=True, summary={}, generation=1)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["project_id"], set_={"dirty": True, "generation": QualityState.generation + 1}
+        )
+    )
 
 
-def is_stale(session: Session, project: Project) -> bool:
+def is_stale(session: Session | Connection, project: Project) -> bool:
     """True when annotations, reviews or gold changed since the last refresh."""
-    state = session.get(QualityState, project.id)
+    state = session.execute(
+        QualityState.__table__.select().where(QualityState.project_id == project.id)
+    ).first()
     if state is None or state.dirty or state.refreshed_at is None:
         return True
-    newest = session.scalar(
-        select(func.max(Annotation.created_at)).where(Annotation.project_id == project.id)
-    )
+    newest = store.newest_annotation(session, project.id)
     return newest is not None and (state.watermark is None or _naive(newest) > _naive(state.watermark))
 
 
@@ -77,304 +88,80 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def _reader(engine: Engine) -> Session:
+    options: dict[str, Any] = dict(READ_ONLY)
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"  # every read of the refresh sees one snapshot
+    return Session(engine.execution_options(**options), expire_on_commit=False)
+
+
+def _stale(engine: Engine, project: Project) -> bool:
+    # Checking is a read: on SQLite it must not take the write lock that labeling needs.
+    with Session(engine.execution_options(**READ_ONLY)) as reader:
+        return is_stale(reader, project)
+
+
 def ensure_fresh(engine: Engine, project: Project, *, force: bool = False) -> bool:
-    """Recompute in a transaction of its own when stale (or ``force``); True when it recomputed."""
-    if not force:
-        # Checking is a read: on SQLite it must not take the write lock that labeling needs.
-        with Session(engine.execution_options(assay_read_only=True)) as reader:
-            if not is_stale(reader, project):
-                return False
-    with Session(engine, expire_on_commit=False) as session:
-        if session.get_bind().dialect.name == "postgresql":
-            # One refresh per project at a time; the waiter re-checks and usually finds nothing to do.
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(f"quality:{project.id}".encode())}
-            )
-        # Someone may have refreshed while we waited for the lock (PostgreSQL) or the write lock (SQLite).
-        if not force and not is_stale(session, project):
-            session.rollback()
+    """Recompute when stale (or ``force``), outside any write transaction; True when it recomputed."""
+    if not force and not _stale(engine, project):
+        return False
+    with refresh_lock(engine, project.id, timeout=LOCK_WAIT) as held:
+        # Someone may have refreshed while we waited; after a long wait, serve what is stored.
+        if not held or (not force and not _stale(engine, project)):
             return False
-        refresh(session, project)
-        session.commit()
+        with _reader(engine) as session, session.begin():
+            current = session.get(Project, project.id) or project
+            schema = schema_of(session=session, project=current)
+            snapshot = store.read_snapshot(session, current, schema)
+        _store_run(_batches(engine), current, schema, snapshot)
         return True
 
 
-# --- reading what the aggregation needs ----------------------------------------------------------------------
+def _batches(engine: Engine) -> store.Transaction:
+    sqlite = engine.dialect.name == "sqlite"
 
+    @contextmanager
+    def transaction() -> Iterator[Connection]:
+        # A short write transaction per batch, queued behind this process's labelers on SQLite.
+        began = time.monotonic()
+        with writer_turn(engine), engine.begin() as conn:
+            yield conn
+        if sqlite:
+            # SQLite has one write lock: rest as long as the batch took, so that labelers waiting for it
+            # (in this process or in its busy handler in another) get their turn between batches.
+            time.sleep(min(BATCH_REST, time.monotonic() - began))
 
-@dataclass
-class _Answer:
-    annotation_id: int
-    item_id: int
-    user_id: int
-    value: dict[str, Any]
-    verdict: str | None = None
-    corrected: dict[str, Any] | None = None
-
-
-@dataclass
-class _Tally:
-    n_labels: int = 0
-    agreed: int = 0
-    gold_count: int = 0
-    gold_correct: int = 0
-    skill: float | None = None
-    confusion: dict[str, Any] | None = None
-    reviews: Counter[str] = field(default_factory=Counter)
-
-
-def _answers(session: Session, project_id: int) -> tuple[list[_Answer], datetime | None]:
-    reviews = {
-        annotation_id: (verdict, corrected)
-        for annotation_id, verdict, corrected in session.execute(
-            select(Review.annotation_id, Review.verdict, Review.corrected_value).where(
-                Review.project_id == project_id
-            )
-        )
-    }
-    answers: list[_Answer] = []
-    newest: datetime | None = None
-    rows = session.execute(
-        select(Annotation.id, Annotation.item_id, Annotation.user_id, Annotation.value, Annotation.created_at)
-        .where(Annotation.project_id == project_id)
-        .order_by(Annotation.id)
-        .execution_options(yield_per=5000)
-    )
-    for annotation_id, item_id, user_id, value, created in rows:
-        verdict, corrected = reviews.get(annotation_id, (None, None))
-        answers.append(_Answer(annotation_id, item_id, user_id, value or {}, verdict, corrected))
-        if newest is None or created > newest:
-            newest = created
-    return answers, newest
-
-
-def _rows(question: Any, answers: list[_Answer]) -> Iterator[tuple[int, int, Any]]:
-    """(item, annotator, answer) for one question; rejected and corrected annotations are left out."""
-    options = [o.value for o in getattr(question, "options", [])]
-    for answer in answers:
-        if answer.verdict in ("reject", "correct"):
-            continue
-        raw = answer.value.get(question.name)
-        if raw is None:
-            continue
-        if question.kind == "pairwise":
-            raw = raw.get("choice") if isinstance(raw, dict) else raw
-            if raw not in ("A", "B", "tie"):
-                continue
-        elif question.kind == "single_choice" and raw not in options:
-            continue  # an answer from an older schema version that no longer fits
-        elif question.kind == "multi_choice":
-            if not isinstance(raw, list):
-                continue
-            raw = frozenset(v for v in raw if v in options)
-        elif question.kind == "rating" and (isinstance(raw, bool) or not isinstance(raw, int | float)):
-            continue
-        yield answer.item_id, answer.user_id, raw
-
-
-def _gold_weights(
-    schema: LabelSchema, answers: list[_Answer], gold: dict[int, dict[str, Any]]
-) -> dict[int, float]:
-    """Per annotator, smoothed gold accuracy ((correct + 1) / (count + 2)): weights for weighted voting."""
-    tally: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for answer in answers:
-        if answer.item_id in gold:
-            scores = score_answer(schema, gold[answer.item_id], answer.value)
-            tally[answer.user_id][0] += int(bool(scores) and all(scores.values()))
-            tally[answer.user_id][1] += 1
-    return {user: (correct + 1) / (count + 2) for user, (correct, count) in tally.items()}
-
-
-# --- the refresh ---------------------------------------------------------------------------------------------
+    return transaction
 
 
 def refresh(session: Session, project: Project) -> QualityState:
-    """Recompute consensus, reliability and agreement for a project in the caller's transaction."""
-    schema = schema_of(session=session.connection(), project=project)  # works for a borrowed connection too
-    answers, newest = _answers(session, project.id)
-    gold = gold_of(session, project.id)
-    method = project.aggregation if project.aggregation in AGGREGATORS else "majority_vote"
-    weights = _gold_weights(schema, answers, gold) if method == "weighted_majority_vote" else {}
+    """Recompute consensus, reliability and agreement in the caller's transaction (reads and writes)."""
+    conn = session.connection()  # works for a borrowed connection too
+    if conn.dialect.name == "postgresql":
+        # One refresh per project at a time; the waiter re-checks and usually finds nothing to do.
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(f"quality:{project.id}".encode())}
+        )
+    schema = schema_of(session=conn, project=project)
+    snapshot = store.read_snapshot(session, project, schema)
+
+    @contextmanager
+    def same() -> Iterator[Connection]:
+        yield conn
+
+    _store_run(same, project, schema, snapshot)
+    session.expire_all()  # the state row was written through the connection, past the session
+    return session.get(QualityState, project.id)  # type: ignore[return-value]  # ``finish`` made it
+
+
+def _store_run(
+    transaction: store.Transaction, project: Project, schema: LabelSchema, snapshot: store.Snapshot
+) -> None:
     now = utcnow()
-    consensus_rows: list[dict[str, Any]] = []
-    tallies: dict[tuple[int, str], _Tally] = defaultdict(_Tally)
-    summary: dict[str, Any] = {"method": method, "questions": {}, "fallbacks": []}
-    for question in schema.questions:
-        if question.kind not in AGGREGATED_KINDS:
-            continue
-        rows = list(_rows(question, answers))
-        if not rows:
-            summary["questions"][question.name] = {"kind": question.kind, "items": 0, "labels": 0}
-            continue
-        result = aggregate_safely(question, rows, method, weights)
-        if result.method != method:
-            summary["fallbacks"].append(question.name)
-        _tally_question(question, rows, result, tallies)
-        for item, (value, confidence, n_labels) in result.consensus.items():
-            consensus_rows.append(
-                dict(
-                    item_id=item,
-                    question=question.name,
-                    project_id=project.id,
-                    value={"v": value},
-                    confidence=confidence,
-                    method=result.method,
-                    n_labels=n_labels,
-                    updated_at=now,
-                )
-            )
-        confidences = [c for _, c, _ in result.consensus.values()]
-        summary["questions"][question.name] = {
-            "kind": question.kind,
-            "items": len(result.consensus),
-            "labels": len(rows),
-            "annotators": len({user for _, user, _ in rows}),
-            "mean_confidence": float(np.mean(confidences)),
-            **agreement_of(question, result, rows),
-        }
-    consensus_rows = _apply_corrections(schema, answers, consensus_rows, project.id, now)
-    summary["reopened"] = _top_up(session, project, consensus_rows)
-    _tally_answers(schema, answers, gold, tallies)
-    _write(session, project.id, consensus_rows, tallies, now)
-    summary.update(
-        annotations=len(answers),
-        items=len({a.item_id for a in answers}),
-        annotators=len({a.user_id for a in answers}),
-        gold_items=len(gold),
-    )
-    state = session.get(QualityState, project.id)
-    if state is None:
-        state = QualityState(project_id=project.id)
-        session.add(state)
-    state.refreshed_at, state.watermark, state.dirty, state.summary = now, newest, False, summary
-    session.flush()
-    return state
-
-
-def _top_up(session: Session, project: Project, rows: list[dict[str, Any]]) -> int:
-    """Dynamic overlap: reopen finished items whose consensus is unsure for one more label, up to the maximum."""
-    threshold, most = project.confidence_threshold, project.max_overlap
-    if threshold is None or most is None or most <= project.overlap:
-        return 0
-    unsure = sorted(
-        {r["item_id"] for r in rows if r["method"] != REVIEW_METHOD and r["confidence"] < threshold}
-    )
-    reopened = 0
-    gold = select(ItemGold.item_id).where(ItemGold.item_id == Item.id).exists()
-    for start in range(0, len(unsure), 1000):
-        result = session.execute(
-            update(Item)
-            .where(
-                Item.id.in_(unsure[start : start + 1000]),
-                Item.complete.is_(True),
-                Item.n_done >= project.overlap + Item.extra_overlap,
-                Item.n_done < most,
-                ~gold,
-            )
-            .values(extra_overlap=Item.n_done + 1 - project.overlap, complete=False)
-            .execution_options(synchronize_session=False)
-        )
-        reopened += result.rowcount
-    return reopened
-
-
-def _tally_question(
-    question: Any, rows: list[tuple[int, int, Any]], result: AggregateResult, tallies: dict[tuple[int, str], _Tally]
-) -> None:
-    classes = result.classes
-    position = {c: i for i, c in enumerate(classes)} if classes is not None else {}
-    matrices: dict[int, np.ndarray] = {}
-    for item, user, value in rows:
-        tally = tallies[(user, question.name)]
-        truth = result.consensus[item][0]
-        tally.n_labels += 1
-        if question.kind == "multi_choice":
-            tally.agreed += int(frozenset(truth) == value)
-            continue
-        tally.agreed += int(truth == plain(value))
-        matrix = matrices.get(user)
-        if matrix is None:
-            matrix = matrices[user] = np.zeros((len(position), len(position)), dtype=np.int64)
-        matrix[position[truth], position[plain(value)]] += 1
-    for user, matrix in matrices.items():
-        tallies[(user, question.name)].confusion = {"classes": classes, "matrix": matrix.tolist()}
-    for user, skill in result.skills.items():
-        tallies[(user, question.name)].skill = skill
-
-
-def _tally_answers(
-    schema: LabelSchema,
-    answers: list[_Answer],
-    gold: dict[int, dict[str, Any]],
-    tallies: dict[tuple[int, str], _Tally],
-) -> None:
-    """Overall rows ("" question): labels and agreement summed, gold scores, review outcomes."""
-    for answer in answers:
-        overall = tallies[(answer.user_id, "")]
-        if answer.verdict:
-            overall.reviews[answer.verdict] += 1
-        if answer.item_id not in gold:
-            continue
-        scores = score_answer(schema, gold[answer.item_id], answer.value)
-        overall.gold_count += 1
-        overall.gold_correct += int(bool(scores) and all(scores.values()))
-        for name, right in scores.items():
-            tallies[(answer.user_id, name)].gold_count += 1
-            tallies[(answer.user_id, name)].gold_correct += int(right)
-    for (user, name), tally in list(tallies.items()):
-        if name:
-            overall = tallies[(user, "")]
-            overall.n_labels += tally.n_labels
-            overall.agreed += tally.agreed
-
-
-def _apply_corrections(
-    schema: LabelSchema, answers: list[_Answer], rows: list[dict[str, Any]], project_id: int, now: datetime
-) -> list[dict[str, Any]]:
-    """A reviewer's correction is the item's answer for the questions it covers (confidence 1)."""
-    kinds = {q.name: q.kind for q in schema.questions if q.kind in AGGREGATED_KINDS}
-    fixed: dict[tuple[int, str], Any] = {}
-    for answer in answers:
-        if answer.verdict == "correct" and answer.corrected:
-            for name, value in answer.corrected.items():
-                if name in kinds:
-                    fixed[(answer.item_id, name)] = (
-                        value.get("choice") if kinds[name] == "pairwise" else value
-                    )
-    if not fixed:
-        return rows
-    kept = [r for r in rows if (r["item_id"], r["question"]) not in fixed]
-    counts = {(r["item_id"], r["question"]): r["n_labels"] for r in rows}
-    kept.extend(
+    summary, consensus_rows, unsure = compute(schema, project, snapshot, now)
+    reliability_rows = [
         dict(
-            item_id=item,
-            question=name,
-            project_id=project_id,
-            value={"v": value},
-            confidence=1.0,
-            method=REVIEW_METHOD,
-            n_labels=counts.get((item, name), 0),
-            updated_at=now,
-        )
-        for (item, name), value in fixed.items()
-    )
-    return kept
-
-
-def _write(
-    session: Session,
-    project_id: int,
-    consensus_rows: list[dict[str, Any]],
-    tallies: dict[tuple[int, str], _Tally],
-    now: datetime,
-) -> None:
-    session.execute(delete(Consensus).where(Consensus.project_id == project_id))
-    session.execute(delete(AnnotatorReliability).where(AnnotatorReliability.project_id == project_id))
-    for start in range(0, len(consensus_rows), 5000):
-        session.execute(insert(Consensus), consensus_rows[start : start + 5000])
-    reliability = [
-        dict(
-            project_id=project_id,
+            project_id=project.id,
             user_id=user,
             question=name,
             n_labels=t.n_labels,
@@ -388,12 +175,123 @@ def _write(
             reviews_corrected=t.reviews["correct"],
             updated_at=now,
         )
-        for (user, name), t in tallies.items()
+        for (user, name), t in snapshot.tallies.items()
     ]
-    for start in range(0, len(reliability), 5000):
-        session.execute(insert(AnnotatorReliability), reliability[start : start + 5000])
+    store.write_results(transaction, project.id, consensus_rows, reliability_rows, now)
+    summary["reopened"] = store.top_up(transaction, project, unsure)
+    with transaction() as conn:
+        store.finish(conn, project.id, summary, now, snapshot)
+
+
+# --- the computation (no I/O) --------------------------------------------------------------------------------
+
+
+def outcome_of(question: Any, rows: list[Any], method: str, weights: dict[int, float]) -> Outcome:
+    """One question's consensus, by its kind."""
+    kind = question.kind
+    if kind in AGGREGATED_KINDS:
+        return choice_outcome(question, rows, method, weights)
+    if kind == "rubric":
+        return rubric_outcome(question, rows, method, weights)
+    if kind == "safety_flags":
+        return safety_outcome(question, rows, method, weights)
+    if kind == "spans":
+        return span_outcome(question, rows)
+    if kind == "relations":
+        return relation_outcome(question, rows)
+    if kind in ("ranking", "response_ranking"):
+        return ranking_outcome(question, rows)
+    return text_outcome(question, rows, lambda answer: stored_form(question, answer))
+
+
+def compute(
+    schema: LabelSchema, project: Project, snapshot: store.Snapshot, now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[int]]:
+    """Summary, consensus rows and the unsure items (for dynamic overlap) from a snapshot; fills its tallies."""
+    method = project.aggregation if project.aggregation in AGGREGATORS else "majority_vote"
+    weights = snapshot.gold_weights() if method == "weighted_majority_vote" else {}
+    rows_out: dict[tuple[int, str], dict[str, Any]] = {}
+    summary: dict[str, Any] = {"method": method, "questions": {}, "fallbacks": []}
+    for question in schema.questions:
+        if question.kind not in CONSENSUS_KINDS:
+            continue
+        rows = snapshot.rows.get(question.name, [])
+        if not rows:
+            summary["questions"][question.name] = {"kind": question.kind, "items": 0, "labels": 0}
+            continue
+        outcome = outcome_of(question, rows, method, weights)
+        if outcome.fell_back:
+            summary["fallbacks"].append(question.name)
+        for user, person in outcome.people.items():
+            tally = snapshot.tallies[(user, question.name)]
+            tally.n_labels, tally.agreed = person.n_labels, person.agreed
+            tally.skill, tally.confusion = person.skill, person.confusion
+        for item, (value, confidence, n_labels) in outcome.consensus.items():
+            rows_out[(item, question.name)] = _row(
+                project.id, item, question.name, value, confidence, outcome.method, n_labels, now
+            )
+        confidences = [c for _, c, _ in outcome.consensus.values()]
+        summary["questions"][question.name] = {
+            "kind": question.kind,
+            "method": outcome.method,
+            "items": len(outcome.consensus),
+            "labels": len(rows),
+            "annotators": len({user for _, user, _ in rows}),
+            "mean_confidence": float(np.mean(confidences)) if confidences else None,
+            **outcome.figures,
+        }
+    kinds = {q.name: q for q in schema.questions}
+    for (item, name), answer in snapshot.corrections.items():
+        question = kinds.get(name)
+        if question is None or question.kind not in CONSENSUS_KINDS:
+            continue
+        n_labels = rows_out[(item, name)]["n_labels"] if (item, name) in rows_out else 0
+        value = stored_form(question, answer)
+        rows_out[(item, name)] = _row(project.id, item, name, value, 1.0, REVIEW_METHOD, n_labels, now)
+    for (user, name), tally in list(snapshot.tallies.items()):
+        if name and kinds.get(name) is not None and kinds[name].kind not in TEXT_KINDS:
+            overall = snapshot.tallies[(user, "")]
+            overall.n_labels += tally.n_labels
+            overall.agreed += tally.agreed
+    summary.update(
+        annotations=snapshot.annotations,
+        items=len(snapshot.items),
+        annotators=len(snapshot.annotators),
+        gold_items=snapshot.gold_items,
+    )
+    threshold = project.confidence_threshold
+    unsure = sorted(
+        {
+            r["item_id"]
+            for r in rows_out.values()
+            if threshold is not None and r["method"] not in UNRANKED_METHODS and r["confidence"] < threshold
+        }
+    )
+    return summary, list(rows_out.values()), unsure
+
+
+def _row(
+    project_id: int,
+    item: int,
+    question: str,
+    value: Any,
+    confidence: float,
+    method: str,
+    n_labels: int,
+    now: datetime,
+) -> dict[str, Any]:
+    return dict(
+        item_id=item,
+        question=question,
+        project_id=project_id,
+        value={"v": value},
+        confidence=min(1.0, max(0.0, float(confidence) if np.isfinite(confidence) else 0.0)),
+        method=method,
+        n_labels=n_labels,
+        updated_at=now,
+    )
 
 
 def aggregated_questions(schema: LabelSchema) -> list[str]:
-    """Names of the questions consensus covers (the choice-like kinds)."""
-    return [q.name for q in schema.questions if q.kind in AGGREGATED_KINDS]
+    """Names of the questions consensus covers (every kind it knows)."""
+    return [q.name for q in schema.questions if q.kind in CONSENSUS_KINDS]

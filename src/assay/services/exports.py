@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from assay.db import read_only
 from assay.db.models import Annotation, Item, Project, User
+from assay.formats import parquet_tables
 from assay.security.policies import Actor, ItemPolicy
 from assay.services import audit
 from assay.services.items import _status_filter
 from assay.services.quality import consensus_for_items
 
 BATCH = 2000
+FILE_BATCH = 10_000  # items per statement when the database builds the file's rows
+READ_AHEAD = 2  # batches built at once, each on its own connection, while the previous one is written
 STATUSES = ("all", "complete", "incomplete", "annotated", "unannotated")
+STATUS_SQL = {
+    "all": "",
+    "complete": " AND i.complete",
+    "incomplete": " AND NOT i.complete",
+    "annotated": " AND i.n_done > 0",
+    "unannotated": " AND i.n_done = 0",
+}
 JSON_COLUMNS = ("payload", "meta", "annotations", "consensus")
 # Fixed Parquet columns; nested values are JSON text so heterogeneous payloads fit one schema.
 PARQUET_SCHEMA = pa.schema(
@@ -94,11 +105,10 @@ def iter_export_batches(
             if not items:
                 return
             after = items[-1].id
-            # The batch is an id range of this project: one range predicate instead of a long IN list.
+            # The batch is an id range: one range predicate on the item-id index. Annotations of another
+            # project's items that fall in the range are fetched but never looked up below.
             query = select(*ANNOTATION_COLUMNS).where(
-                Annotation.project_id == project_id,
-                Annotation.item_id >= items[0].id,
-                Annotation.item_id <= after,
+                Annotation.item_id >= items[0].id, Annotation.item_id <= after
             )
             if since is not None:
                 query = query.where(Annotation.created_at >= since)
@@ -121,6 +131,77 @@ def iter_export_batches(
             ]
         if rows:
             yield rows
+
+
+def export_chunks(
+    *,
+    engine: Engine,
+    project_id: int,
+    fmt: str,
+    status: str = "all",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    batch_size: int = FILE_BATCH,
+) -> Iterator[bytes]:
+    """The project's export file (``jsonl`` or ``parquet``) as byte chunks, one or more per batch of items.
+
+    The same rows as ``iter_export_batches`` (see it for the filters), but built by the database as text:
+    whole JSON lines on PostgreSQL, the item part of each line on SQLite, and the Parquet columns as
+    Arrow arrays. Batches are id ranges read in their own short transactions; ``READ_AHEAD`` of them are
+    built at once on separate connections while the one before is written out.
+    """
+    if engine.dialect.name == "postgresql":
+        from assay.services.export_postgres import fetch
+    else:
+        from assay.services.export_sqlite import fetch  # type: ignore[assignment]
+    lines, columns = fetch(engine, project_id, STATUS_SQL[status], since, until)
+    ranges = _id_ranges(engine, project_id, STATUS_SQL[status], batch_size)
+    if fmt == "parquet":
+        tables = (
+            pa.Table.from_arrays(arrays, schema=PARQUET_SCHEMA)
+            for arrays in _read_ahead(ranges, columns)
+            if arrays
+        )
+        yield from parquet_tables(tables, schema=PARQUET_SCHEMA, json_columns=JSON_COLUMNS)
+        return
+    for chunk in _read_ahead(ranges, lines):
+        if chunk:
+            yield chunk
+
+
+def _id_ranges(engine: Engine, project_id: int, status_sql: str, batch_size: int) -> Iterator[tuple[int, int]]:
+    """``(lo, hi]`` id ranges of ``batch_size`` of the project's items (those ``status_sql`` keeps)."""
+    query = text(
+        "SELECT max(id) FROM (SELECT i.id FROM items i WHERE i.project_id = :p AND i.id > :lo"
+        f"{status_sql} ORDER BY i.id LIMIT :n) s"
+    )
+    lo = 0
+    while True:
+        with read_only(engine) as session:
+            hi = session.scalar(query, {"p": project_id, "lo": lo, "n": batch_size})
+        if hi is None:
+            return
+        yield lo, hi
+        lo = hi
+
+
+_T = TypeVar("_T")
+
+
+def _read_ahead(ranges: Iterator[tuple[int, int]], build: Callable[[int, int], _T]) -> Iterator[_T]:
+    """``build(lo, hi)`` of each range, in order, with up to ``READ_AHEAD`` of them under way at once."""
+    with ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="assay-export") as pool:
+        pending: list[Future[_T]] = []
+        try:
+            for lo, hi in ranges:
+                pending.append(pool.submit(build, lo, hi))
+                if len(pending) > READ_AHEAD:
+                    yield pending.pop(0).result()
+            while pending:
+                yield pending.pop(0).result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def iter_export_rows(**kwargs: Any) -> Iterator[dict[str, Any]]:

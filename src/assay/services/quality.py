@@ -1,6 +1,10 @@
 """Quality figures of a project, read from what the consensus refresh stored: agreement per question,
 annotator reliability with Wilson intervals, confusion matrices, the most disagreed items, and the
-consensus that exports carry. Also the checks on a project's quality settings."""
+consensus that exports carry. Also the checks on a project's quality settings.
+
+Figures (agreement, reliability, confusions) are for reviewers and up. What shows items' content (the
+disagreed items with their answers, an item's consensus) follows the items' own rule: in a private prompt
+set only managers see it."""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,8 +29,9 @@ from assay.db.models import (
 )
 from assay.errors import InvalidInput, NotFound
 from assay.quality import wilson_interval
-from assay.security.policies import Actor, QualityPolicy
-from assay.services.consensus import AGGREGATED_KINDS, unwrap
+from assay.security.policies import Actor, ItemPolicy, QualityPolicy
+from assay.services.answers import read_answer, vote_key
+from assay.services.consensus import CONFUSION_KINDS, UNRANKED_METHODS, unwrap
 from assay.services.projects import schema_of
 
 CHUNK = 1000
@@ -169,7 +173,7 @@ def confusion(
     """Consensus (rows) × given answer (columns) counts for one question, pooled or for one annotator."""
     QualityPolicy.read(actor)
     schema = schema_of(session=session, project=project)
-    names = [q.name for q in schema.questions if q.kind in AGGREGATED_KINDS and q.kind != "multi_choice"]
+    names = [q.name for q in schema.questions if q.kind in CONFUSION_KINDS]
     if question is None:
         if not names:
             raise InvalidInput("this project has no single-answer question to draw a confusion matrix for")
@@ -202,11 +206,17 @@ def confusion(
 def disagreements(
     *, session: Session, actor: Actor, project: Project, limit: int = 20
 ) -> list[dict[str, Any]]:
-    """Items labeled more than once whose consensus is least sure, with the answers given (reviewers and up)."""
+    """Items labeled more than once whose consensus is least sure, with the answers given (reviewers and up;
+    managers only in a private prompt set). Free-text likeness and reviewed answers do not rank items."""
     QualityPolicy.read(actor)
+    ItemPolicy.browse(actor, private=project.private)
     lowest = (
         select(Consensus.item_id, func.min(Consensus.confidence).label("confidence"))
-        .where(Consensus.project_id == project.id, Consensus.n_labels >= 2, Consensus.method != "review")
+        .where(
+            Consensus.project_id == project.id,
+            Consensus.n_labels >= 2,
+            Consensus.method.notin_(UNRANKED_METHODS),
+        )
         .group_by(Consensus.item_id)
         .order_by(func.min(Consensus.confidence), Consensus.item_id)
         .limit(limit)
@@ -216,14 +226,16 @@ def disagreements(
         return []
     ids = [item_id for item_id, _ in ranked]
     consensus = consensus_for_items(session, ids)
+    questions = {q.name: q for q in schema_of(session=session, project=project).questions}
     votes: dict[int, dict[str, Counter[str]]] = {}
     for item_id, value in session.execute(
         select(Annotation.item_id, Annotation.value).where(Annotation.item_id.in_(ids))
     ):
         for name in consensus.get(item_id, {}):
-            answer = (value or {}).get(name)
+            question = questions.get(name)
+            answer = read_answer(question, value or {}) if question is not None else None
             if answer is not None:
-                votes.setdefault(item_id, {}).setdefault(name, Counter())[_key(answer)] += 1
+                votes.setdefault(item_id, {}).setdefault(name, Counter())[vote_key(question, answer)] += 1
     return [
         {
             "item_id": item_id,
@@ -233,16 +245,6 @@ def disagreements(
         }
         for item_id, confidence in ranked
     ]
-
-
-def _key(answer: Any) -> str:
-    if isinstance(answer, str):
-        return answer
-    if isinstance(answer, dict) and "choice" in answer:
-        return str(answer["choice"])
-    if isinstance(answer, list):
-        return ", ".join(str(v) for v in answer) or "(none)"
-    return orjson.dumps(answer).decode()
 
 
 def consensus_for_items(session: Session, item_ids: Iterable[int]) -> dict[int, dict[str, dict[str, Any]]]:
@@ -273,8 +275,9 @@ def consensus_for_items(session: Session, item_ids: Iterable[int]) -> dict[int, 
 def item_consensus(
     *, session: Session, actor: Actor, project: Project, item_id: int
 ) -> dict[str, dict[str, Any]]:
-    """One item's consensus by question (reviewers and up)."""
+    """One item's consensus by question (reviewers and up; managers only in a private prompt set)."""
     QualityPolicy.read(actor)
+    ItemPolicy.browse(actor, private=project.private)
     owner = session.scalar(select(Consensus.project_id).where(Consensus.item_id == item_id).limit(1))
     found = consensus_for_items(session, [item_id]) if owner == project.id else {}
     if item_id not in found:

@@ -2,6 +2,9 @@
 sample) and accept, reject or correct each one. A rejection sends the item back to the pool in the same
 transaction (its ``n_done`` drops and it is open again), so the queue offers it to someone who has not labeled
 it; the rejected annotation leaves the consensus. Verdicts feed the annotators' scores.
+
+Reviewing shows items' content, so in a private prompt set (``Project.private``) only managers review, and
+reviewers read no one's reviews but the ones of their own annotations, as annotators do.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from assay.db.models import Annotation, Consensus, Item, ItemGold, Project, Review, User, utcnow
 from assay.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from assay.security.policies import Actor, QualityPolicy
+from assay.security.policies import Actor, ItemPolicy, QualityPolicy
 from assay.services import audit
-from assay.services.consensus import mark_dirty
-from assay.services.gold import comparable
+from assay.services.answers import agrees, read_answer
+from assay.services.consensus import UNRANKED_METHODS, mark_dirty
 from assay.services.projects import schema_of
 from assay.services.quality import consensus_for_items
 
@@ -58,11 +61,11 @@ def review_queue(
     below: float | None = None,
 ) -> list[ReviewTask]:
     """Unreviewed annotations by others, most in need of review first; consensus should be fresh."""
-    QualityPolicy.review(actor)
+    may_review(actor, project)
     base = _open_annotations(project, actor)
     lowest = (
         select(Consensus.item_id, func.min(Consensus.confidence).label("confidence"))
-        .where(Consensus.project_id == project.id)
+        .where(Consensus.project_id == project.id, Consensus.method.notin_(UNRANKED_METHODS))
         .group_by(Consensus.item_id)
         .subquery()
     )
@@ -90,11 +93,17 @@ def review_queue(
     return _tasks(session, found)
 
 
+def may_review(actor: Actor, project: Project) -> None:
+    """Reviewers and up; only managers in a private prompt set, whose items others may not read."""
+    QualityPolicy.review(actor)
+    ItemPolicy.browse(actor, private=project.private)
+
+
 def _disagreeing(
     session: Session, project: Project, base: Any, lowest: Any, limit: int
 ) -> list[tuple[Annotation, str]]:
     schema = schema_of(session=session, project=project)
-    kinds = {q.name: q.kind for q in schema.questions}
+    kinds = {q.name: q for q in schema.questions}
     query = (
         base.join(lowest, lowest.c.item_id == Annotation.item_id)
         .order_by(lowest.c.confidence, Annotation.id)
@@ -115,7 +124,7 @@ def _disagreeing(
 
 
 def _differing(
-    session: Session, batch: list[Annotation], kinds: dict[str, str]
+    session: Session, batch: list[Annotation], questions: dict[str, Any]
 ) -> list[tuple[Annotation, str]]:
     consensus = consensus_for_items(session, {a.item_id for a in batch})
     out = []
@@ -123,16 +132,13 @@ def _differing(
         differs = [
             name
             for name, agreed in consensus.get(annotation.item_id, {}).items()
-            if comparable(kinds.get(name, ""), _answer(kinds.get(name, ""), annotation.value.get(name)))
-            != comparable(kinds.get(name, ""), agreed["value"])
+            if name in questions
+            and agrees(questions[name], read_answer(questions[name], annotation.value), agreed["value"])
+            is False
         ]
         if differs:
             out.append((annotation, "differs from consensus on " + ", ".join(differs)))
     return out
-
-
-def _answer(kind: str, value: Any) -> Any:
-    return value.get("choice") if kind == "pairwise" and isinstance(value, dict) else value
 
 
 def _tasks(session: Session, found: list[tuple[Annotation, str]]) -> list[ReviewTask]:
@@ -163,7 +169,7 @@ def submit_review(
     comment: str = "",
 ) -> Review:
     """Record a verdict; ``reject`` returns the item to the pool, ``correct`` needs the corrected ``value``."""
-    QualityPolicy.review(actor)
+    may_review(actor, project)
     annotation = session.scalar(
         select(Annotation).where(Annotation.id == annotation_id, Annotation.project_id == project.id)
     )
@@ -242,10 +248,11 @@ def _back_to_pool(session: Session, project: Project, annotation: Annotation) ->
 def list_reviews(
     *, session: Session, actor: Actor, project: Project, limit: int = 100, annotator_id: int | None = None
 ) -> list[Review]:
-    """Reviews in a project, newest first (reviewers and up); annotators see only reviews of their own work."""
+    """Reviews in a project, newest first (reviewers and up); annotators see only reviews of their own work,
+    and so do reviewers in a private prompt set (corrections and comments quote its items)."""
     query = select(Review).where(Review.project_id == project.id)
     try:
-        QualityPolicy.review(actor)
+        may_review(actor, project)
         if annotator_id is not None:
             query = query.where(Review.annotator_id == annotator_id)
     except PermissionDenied:

@@ -106,6 +106,13 @@ def quality_page(project_id: ProjectId, request: Request, session: SessionDep) -
     return _page(request, "quality.html", actor=actor, project_id=project_id, title="Quality")
 
 
+def jobs_page(project_id: ProjectId, request: Request, session: SessionDep) -> Response:
+    """A project's background jobs with progress, failures, cancel and resume (the API refuses below manager)."""
+    if (actor := _actor(request, session)) is None:
+        return _to_login(request)
+    return _page(request, "jobs.html", actor=actor, project_id=project_id, title="Jobs")
+
+
 def install(app: FastAPI) -> None:
     """Mount the workspace pages and static files on ``app``."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -113,5 +120,6 @@ def install(app: FastAPI) -> None:
                        ("/projects/{project_id}/label", label_page),
                        ("/projects/{project_id}/manage", manage_page),
                        ("/projects/{project_id}/quality", quality_page),
-                       ("/projects/{project_id}/leaderboard", leaderboard_page)):
+                       ("/projects/{project_id}/leaderboard", leaderboard_page),
+                       ("/projects/{project_id}/jobs", jobs_page)):
         app.add_api_route(path, page, methods=["GET"], include_in_schema=False, response_class=HTMLResponse)

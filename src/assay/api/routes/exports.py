@@ -39,13 +39,9 @@ def export(
         filters={"status": status, "since": since, "until": until},
     )
     consensus.ensure_fresh(request.app.state.engine, project)  # exports carry consensus; bring it up to date
-    batches = exports.iter_export_batches(
-        engine=request.app.state.engine, project_id=project.id, status=status, since=since, until=until
+    body = exports.export_chunks(
+        engine=request.app.state.engine, project_id=project.id, fmt=format, status=status, since=since, until=until
     )
-    if format == "parquet":
-        body = parquet_chunks(batches, schema=exports.PARQUET_SCHEMA, json_columns=exports.JSON_COLUMNS)
-    else:
-        body = jsonl_chunks(row for batch in batches for row in batch)
     name = f"project-{project.id}.{format}"
     return StreamingResponse(
         body, media_type=MEDIA[format], headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -1,4 +1,4 @@
-"""Background jobs: status and progress, lists, cancel (managers)."""
+"""Background jobs: status and progress, lists, cancel and resume (managers)."""
 
 from __future__ import annotations
 
@@ -38,3 +38,9 @@ def get_job(job_id: JobId, actor: CurrentActor, session: SessionDep):
 def cancel_job(job_id: JobId, actor: CurrentActor, session: SessionDep):
     """Cancel a queued or running job; what it already wrote is kept."""
     return store.cancel(session=session, actor=actor, job_id=job_id)
+
+
+@router.post("/jobs/{job_id}/resume", response_model=JobPublic)
+def resume_job(job_id: JobId, actor: CurrentActor, session: SessionDep):
+    """Queue a failed or cancelled job again (or a done one with failed items); generate resumes where it was."""
+    return store.resume(session=session, actor=actor, job_id=job_id)

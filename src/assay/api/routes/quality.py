@@ -23,7 +23,7 @@ from assay.api.schemas.quality import (
     RefreshResult,
 )
 from assay.db.models import Project
-from assay.security.policies import Actor, QualityPolicy
+from assay.security.policies import Actor, ItemPolicy, QualityPolicy
 from assay.services import audit, consensus, gold, qualification, quality
 from assay.services.projects import schema_of
 
@@ -91,7 +91,9 @@ def disagreements(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ):
-    """Items whose consensus is least sure, with the answers given."""
+    """Items whose consensus is least sure, with the answers given (managers only in a private prompt set)."""
+    QualityPolicy.read(actor)
+    ItemPolicy.browse(actor, private=project.private)
     fresh(request, session, actor, project)
     return quality.disagreements(session=session, actor=actor, project=project, limit=limit)
 
@@ -100,7 +102,9 @@ def disagreements(
 def item_consensus(
     item_id: int, request: Request, project: ProjectDep, actor: CurrentActor, session: SessionDep
 ):
-    """One item's consensus per question (reviewers and up)."""
+    """One item's consensus per question (reviewers and up; managers only in a private prompt set)."""
+    QualityPolicy.read(actor)
+    ItemPolicy.browse(actor, private=project.private)
     fresh(request, session, actor, project)
     return quality.item_consensus(session=session, actor=actor, project=project, item_id=item_id)
 

@@ -1,7 +1,8 @@
 """The labeling queue: next task, submit (optionally with the next task), skip.
 
-These are the hot path, so each handler is async and makes exactly one trip to the thread pool, where
-``assay.services.queue`` resolves the caller and the project and does the work (see its docstring).
+These are the hot path. On PostgreSQL a handler runs the whole cycle on the event loop through
+``assay.db.async_pg`` (psycopg's async pool); where that path declines (SQLite, or a case it does not handle)
+it makes exactly one trip to a small thread pool, where ``assay.services.labeling`` does the work.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Header, Path, Request, Response
 from assay.api.deps import credentials
 from assay.api.schemas.items import NextResponse, SkipRequest, SubmitRequest, SubmitResponse
 from assay.services import labeling
+from assay.services.auth import Credentials
 
 router = APIRouter(tags=["queue"])
 
@@ -35,23 +37,69 @@ async def run_in_threadpool(func: Any, *args: Any, **kwargs: Any) -> Any:
     return await anyio.to_thread.run_sync(partial(func, *args, **kwargs), limiter=_limiter)
 
 
+def dumps(body: dict[str, Any]) -> bytes:
+    """A queue response body as JSON bytes (datetimes in UTC with a ``Z``)."""
+    return orjson.dumps(body, option=orjson.OPT_UTC_Z)
+
+
 def _json(body: dict[str, Any]) -> Response:
-    return Response(orjson.dumps(body, option=orjson.OPT_UTC_Z), media_type="application/json")
+    return Response(dumps(body), media_type="application/json")
+
+
+async def serve_next(state: Any, creds: Credentials, project_id: int) -> dict[str, Any]:
+    """``tasks/next`` for a resolved request (shared by the route and ``assay.api.fast_queue``)."""
+    common = {"key": state.secret, "creds": creds, "project_id": project_id}
+    common["reap_interval"] = state.settings.reap_interval
+    if state.engine.dialect.name == "postgresql":
+        served = await labeling.serve_next_async(state.engine, **common)
+        if served is not None:
+            return served
+    return await run_in_threadpool(labeling.serve_next, state.engine, fast=False, **common)
+
+
+async def serve_submit(
+    state: Any,
+    creds: Credentials,
+    project_id: int,
+    lease_id: int,
+    body: SubmitRequest,
+    idempotency_key: str | None,
+) -> dict[str, Any]:
+    """``tasks/{lease}/submit`` for a resolved request."""
+    common = {"key": state.secret, "creds": creds, "project_id": project_id, "lease_id": lease_id}
+    common |= {"value": body.value, "idempotency_key": idempotency_key, "then_next": body.next}
+    common["reap_interval"] = state.settings.reap_interval
+    if state.engine.dialect.name == "postgresql":
+        served = await labeling.serve_submit_async(state.engine, **common)
+        if served is not None:
+            return served
+    return await run_in_threadpool(labeling.serve_submit, state.engine, fast=False, **common)
+
+
+async def serve_skip(
+    state: Any, creds: Credentials, project_id: int, lease_id: int, body: SkipRequest
+) -> dict[str, Any]:
+    """``tasks/{lease}/skip`` for a resolved request."""
+    return await run_in_threadpool(
+        labeling.serve_skip,
+        state.engine,
+        key=state.secret,
+        creds=creds,
+        project_id=project_id,
+        lease_id=lease_id,
+        then_next=body.next,
+        reap_interval=state.settings.reap_interval,
+    )
+
+
+# The routes below document the API (OpenAPI) and serve what the fast path hands over: requests it does not
+# take on itself, such as malformed bodies, so that errors keep one format.
 
 
 @router.post("/projects/{project_id}/tasks/next", response_model=NextResponse)
 async def next_task(project_id: Id, request: Request) -> Response:
     """Lease the next item for you (or return the lease you already hold); ``task`` is null when done."""
-    state = request.app.state
-    body = await run_in_threadpool(
-        labeling.serve_next,
-        state.engine,
-        key=state.secret,
-        creds=credentials(request),
-        project_id=project_id,
-        reap_interval=state.settings.reap_interval,
-    )
-    return _json(body)
+    return _json(await serve_next(request.app.state, credentials(request), project_id))
 
 
 @router.post("/projects/{project_id}/tasks/{lease_id}/submit", response_model=SubmitResponse)
@@ -64,33 +112,10 @@ async def submit(
 ) -> Response:
     """Submit your answer for a lease; retries are safe. With ``next: true`` the next task comes back too."""
     state = request.app.state
-    result = await run_in_threadpool(
-        labeling.serve_submit,
-        state.engine,
-        key=state.secret,
-        creds=credentials(request),
-        project_id=project_id,
-        lease_id=lease_id,
-        value=body.value,
-        idempotency_key=idempotency_key,
-        then_next=body.next,
-        reap_interval=state.settings.reap_interval,
-    )
-    return _json(result)
+    return _json(await serve_submit(state, credentials(request), project_id, lease_id, body, idempotency_key))
 
 
 @router.post("/projects/{project_id}/tasks/{lease_id}/skip", response_model=NextResponse)
 async def skip(project_id: Id, lease_id: Id, body: SkipRequest, request: Request) -> Response:
     """Give the item back without labeling it; it will not be offered to you again."""
-    state = request.app.state
-    result = await run_in_threadpool(
-        labeling.serve_skip,
-        state.engine,
-        key=state.secret,
-        creds=credentials(request),
-        project_id=project_id,
-        lease_id=lease_id,
-        then_next=body.next,
-        reap_interval=state.settings.reap_interval,
-    )
-    return _json(result)
+    return _json(await serve_skip(request.app.state, credentials(request), project_id, lease_id, body))

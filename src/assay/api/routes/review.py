@@ -10,7 +10,6 @@ from assay.api.deps import CurrentActor, ProjectDep, SessionDep
 from assay.api.routes.quality import fresh
 from assay.api.schemas.items import AnnotationPublic
 from assay.api.schemas.quality import ReviewCreate, ReviewPublic, ReviewTaskPublic
-from assay.security.policies import QualityPolicy
 from assay.services import review
 
 router = APIRouter(tags=["review"])
@@ -26,8 +25,9 @@ def review_queue(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     below: Annotated[float | None, Query(ge=0, le=1)] = None,
 ):
-    """Annotations to review (reviewers and up): low consensus confidence, disagreeing, or a random sample."""
-    QualityPolicy.review(actor)
+    """Annotations to review (reviewers and up; managers in a private prompt set): low consensus confidence,
+    disagreeing, or a random sample."""
+    review.may_review(actor, project)
     fresh(request, session, actor, project)
     tasks = review.review_queue(
         session=session, actor=actor, project=project, kind=kind, limit=limit, below=below

@@ -30,7 +30,9 @@ class ProjectCreate(Strict, QualitySettingsCreate):
     )
     required_skills: list[str] = Field(default_factory=list, max_length=50)
     priority_order: Order = "priority"
-    private: bool = Field(False, description="A private prompt set: only managers browse or export its items.")
+    private: bool = Field(
+        False, description="A private prompt set: only managers browse or export its items."
+    )
 
 
 class ProjectUpdate(Strict, QualitySettingsUpdate):

@@ -39,15 +39,46 @@ class ReviewRate(Rate):
     corrected: int
 
 
+class CriterionFigures(Public):
+    """Agreement on one rubric criterion (its scores treated as a rating)."""
+
+    items: int = 0
+    percent_agreement: float | None = None
+    fleiss_kappa: float | None = None
+    krippendorff_alpha: float | None = None
+    krippendorff_alpha_interval: float | None = None
+
+
 class QuestionFigures(Public):
     kind: str
+    method: str | None = Field(
+        None,
+        description="How the consensus was made: the aggregation method, or span_vote, relation_vote, "
+        "mean_rank (Borda) or medoid (free text).",
+    )
     items: int = 0
     labels: int = 0
     annotators: int = 0
     mean_confidence: float | None = None
     percent_agreement: float | None = None
     fleiss_kappa: float | None = None
-    krippendorff_alpha: float | None = None
+    krippendorff_alpha: float | None = Field(
+        None, description="Nominal level; ordinal for ratings (for a rubric: the mean over criteria)."
+    )
+    krippendorff_alpha_interval: float | None = Field(
+        None, description="Ratings and rubrics: interval level."
+    )
+    f1: float | None = Field(
+        None, description="Spans and relations: mean pairwise F1 of the annotators' answers (exact match)."
+    )
+    overlap_f1: float | None = Field(None, description="Spans: mean pairwise F1 over labelled characters.")
+    kendall_tau: float | None = Field(None, description="Rankings: mean pairwise Kendall τ-b.")
+    text_similarity: float | None = Field(
+        None, description="Free text: mean pairwise word-overlap F1 of the answers."
+    )
+    criteria: dict[str, CriterionFigures] | None = Field(
+        None, description="Rubrics: agreement per criterion."
+    )
 
 
 class QualitySummary(Public):

@@ -22,6 +22,39 @@ function svg(tag, attrs = {}, ...children) {
 const fixed = (value, digits = 2) => (value === null || value === undefined ? '—' : value.toFixed(digits));
 const percent = (value) => (value === null || value === undefined ? '—' : `${Math.round(value * 100)}%`);
 
+// The agreement figure each kind has: shared answers for classes, F1 for spans and relations, Kendall τ
+// for rankings, word overlap for free text.
+const AGREEMENT = [
+  ['percent_agreement', (v) => percent(v), 'Share of annotator pairs giving the same answer'],
+  ['f1', (v) => `F1 ${fixed(v)}`, 'Mean pairwise F1 of the annotators’ spans or relations (exact match)'],
+  ['kendall_tau', (v) => `τ ${fixed(v)}`, 'Mean pairwise Kendall τ-b of the annotators’ rankings'],
+  ['text_similarity', (v) => `sim ${fixed(v)}`, 'Mean pairwise word overlap of the answers (free text)'],
+];
+
+function agreementCell(q) {
+  const found = AGREEMENT.find(([key]) => q[key] !== null && q[key] !== undefined);
+  if (!found) return el('td', { class: 'num', text: '—' });
+  const [key, show, title] = found;
+  const extra = key === 'f1' && q.overlap_f1 != null ? ` (overlap ${fixed(q.overlap_f1)})` : '';
+  return el('td', { class: 'num', text: show(q[key]) + extra, title });
+}
+
+function alphaCell(q) {
+  const interval = q.krippendorff_alpha_interval;
+  const text = interval === null || interval === undefined
+    ? fixed(q.krippendorff_alpha) : `${fixed(q.krippendorff_alpha)} / ${fixed(interval)}`;
+  return el('td', { class: 'num', text, title: interval == null ? '' : 'ordinal / interval' });
+}
+
+function questionRow(name, q, criterion = false) {
+  return el('tr', { 'data-question': name, class: criterion ? 'criterion' : undefined },
+    el('td', { text: name }), el('td', { text: criterion ? 'criterion' : q.kind }),
+    el('td', { text: criterion ? '' : (q.method || '—') }),
+    el('td', { class: 'num', text: String(q.items ?? '') }), el('td', { class: 'num', text: criterion ? '' : String(q.labels) }),
+    agreementCell(q), el('td', { class: 'num', text: fixed(q.fleiss_kappa) }), alphaCell(q),
+    el('td', { class: 'num', text: criterion ? '' : fixed(q.mean_confidence) }));
+}
+
 function rateText(rate) {
   if (!rate.count) return '—';
   return `${percent(rate.accuracy)} [${percent(rate.low)}–${percent(rate.high)}] n=${rate.count}`;
@@ -39,13 +72,8 @@ function drawSummary(summary) {
   $('#summary').replaceChildren(...stats.map(([key, label, value]) => el('div', { class: 'stat', 'data-stat': key },
     el('dt', { text: label }), el('dd', { text: String(value) }))));
   const rows = Object.entries(summary.questions);
-  $('#agreement').replaceChildren(...rows.map(([name, q]) => el('tr', { 'data-question': name },
-    el('td', { text: name }), el('td', { text: q.kind }),
-    el('td', { class: 'num', text: String(q.items) }), el('td', { class: 'num', text: String(q.labels) }),
-    el('td', { class: 'num', text: percent(q.percent_agreement) }),
-    el('td', { class: 'num', text: fixed(q.fleiss_kappa) }),
-    el('td', { class: 'num', text: fixed(q.krippendorff_alpha) }),
-    el('td', { class: 'num', text: fixed(q.mean_confidence) }))));
+  $('#agreement').replaceChildren(...rows.flatMap(([name, q]) => [questionRow(name, q),
+    ...Object.entries(q.criteria || {}).map(([criterion, c]) => questionRow(`${name} · ${criterion}`, c, true))]));
   const choices = rows.filter(([, q]) => ['single_choice', 'rating', 'pairwise'].includes(q.kind));
   const select = $('#question');
   const current = select.value;
@@ -141,13 +169,36 @@ function answersText(votes) {
     .map(([answer, n]) => `${answer} ×${n}`).join(', ')).join('; ');
 }
 
+// A consensus value in a few words: spans as LABEL “text”, rankings with >, the rest as JSON.
+export function valueText(value) {
+  if (Array.isArray(value) && value.every((v) => v && typeof v === 'object' && 'start' in v)) {
+    return value.map((s) => `${s.label} “${s.text ?? `${s.start}–${s.end}`}”`).join(', ') || '(none)';
+  }
+  if (Array.isArray(value) && value.every((v) => v && typeof v === 'object' && 'from' in v)) {
+    return value.map((r) => `${r.from.label} ${r.label} ${r.to.label}`).join(', ') || '(none)';
+  }
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+}
+
 function drawDisagreed(rows) {
   $('#no-disagreed').hidden = rows.length > 0;
   $('#disagreed').replaceChildren(...rows.map((row) => el('tr', { 'data-item-id': row.item_id },
     el('td', { text: `#${row.item_id}` }),
     el('td', { class: 'num', text: fixed(row.confidence) }),
-    el('td', { text: Object.entries(row.consensus).map(([q, c]) => `${q}: ${JSON.stringify(c.value)}`).join('; ') }),
+    el('td', { text: Object.entries(row.consensus).map(([q, c]) => `${q}: ${valueText(c.value)}`).join('; ') }),
     el('td', { text: answersText(row.votes) }))));
+}
+
+// A private prompt set shows its items to managers only: reviewers get the figures without the items.
+async function disagreedOrNothing() {
+  try {
+    return await get(`${base}/quality/disagreements?limit=20`);
+  } catch (error) {
+    if (error.status !== 403) throw error;
+    $('#no-disagreed').textContent = 'The items of a private prompt set are shown to managers only.';
+    return [];
+  }
 }
 
 async function reinstate(userId) {
@@ -158,8 +209,7 @@ async function reinstate(userId) {
 async function load() {
   // The summary call brings consensus up to date; the others then read what it stored.
   drawSummary(await get(`${base}/quality`));
-  const [rows, disagreed] = await Promise.all([get(`${base}/quality/annotators`),
-    get(`${base}/quality/disagreements?limit=20`)]);
+  const [rows, disagreed] = await Promise.all([get(`${base}/quality/annotators`), disagreedOrNothing()]);
   drawAnnotators(rows);
   drawDisagreed(disagreed);
   await drawConfusion();
